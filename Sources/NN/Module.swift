@@ -1,0 +1,1 @@
+// The neural-network layer: layers, containers, optimisers, initialisers.

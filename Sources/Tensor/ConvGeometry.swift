@@ -1,0 +1,146 @@
+/// The shape of a 2-D convolution with a square kernel, in PyTorch's terms.
+///
+/// For `Conv2d`, `inChannels` are the image's channels and the output size is
+/// `(size + 2*padding - kernel) / stride + 1`. `ConvTranspose2d` is the adjoint of the same
+/// convolution, run from the small side to the large: its output size is
+/// `(size - 1) * stride - 2*padding + kernel + outputPadding`.
+public struct ConvGeometry: Sendable, Equatable, Codable {
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+    public var outputPadding: Int
+
+    public init(kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) {
+        precondition(kernel >= 1 && stride >= 1 && padding >= 0, "invalid convolution geometry")
+        precondition(outputPadding >= 0 && outputPadding < max(stride, 1) || outputPadding == 0,
+                     "output padding must be smaller than the stride")
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+    }
+
+    /// Output extent of the convolution along one axis (may be <= 0 for impossible inputs).
+    public func convOutput(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+
+    /// Output extent of the transposed convolution along one axis.
+    public func transposedOutput(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel + outputPadding }
+}
+
+/// Unfolds and folds image patches: the bridge between convolution and matrix products.
+///
+/// The column matrix has one row per (channel, ki, kj) and one column per (sample, oh, ow),
+/// `columnStride` elements apart, with the samples of a chunk side by side.
+enum Patches {
+    /// col[(c,ki,kj), n*P + (oh*Wo+ow)] = image[n, c, oh*s-p+ki, ow*s-p+kj] (0 outside).
+    static func unfold(image: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
+                       geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
+                       columns: UnsafeMutablePointer<Float>) {
+        let positions = outHeight * outWidth
+        let rowLength = samples * positions
+        let kk = g.kernel * g.kernel
+        let imageSize = height * width
+        let image = UncheckedSendable(image), columns = UncheckedSendable(columns)
+        Parallelism.forEachChunk(channels * kk, costPerItem: rowLength) { rows in
+            for row in rows {
+                let c = row / kk, ki = (row % kk) / g.kernel, kj = row % g.kernel
+                for n in 0..<samples {
+                    let source = image.value + (n * channels + c) * imageSize
+                    var target = columns.value + row * rowLength + n * positions
+                    for oh in 0..<outHeight {
+                        let ih = oh * g.stride - g.padding + ki
+                        if ih < 0 || ih >= height {
+                            target.update(repeating: 0, count: outWidth)
+                            target += outWidth
+                            continue
+                        }
+                        let line = source + ih * width
+                        if g.stride == 1 {
+                            // Contiguous run: zeros at the edges, a block copy in between.
+                            let shift = kj - g.padding
+                            let first = max(0, -shift), last = min(outWidth, width - shift)
+                            if first > 0 { target.update(repeating: 0, count: min(first, outWidth)) }
+                            if last > first { (target + first).update(from: line + first + shift, count: last - first) }
+                            if last < outWidth { (target + max(last, first)).update(repeating: 0, count: outWidth - max(last, first)) }
+                        } else {
+                            for ow in 0..<outWidth {
+                                let iw = ow * g.stride - g.padding + kj
+                                target[ow] = (iw >= 0 && iw < width) ? line[iw] : 0
+                            }
+                        }
+                        target += outWidth
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `unfold`: image[n, c, ih, iw] += every column entry that came from it.
+    /// The image is not cleared first.
+    static func fold(columns: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
+                     geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
+                     image: UnsafeMutablePointer<Float>) {
+        let positions = outHeight * outWidth
+        let rowLength = samples * positions
+        let kk = g.kernel * g.kernel
+        let imageSize = height * width
+        let image = UncheckedSendable(image), columns = UncheckedSendable(columns)
+        // Split by channel: different channels write disjoint parts of the image.
+        Parallelism.forEachChunk(channels, costPerItem: kk * rowLength) { channelRange in
+            for c in channelRange {
+                for n in 0..<samples {
+                    let target = image.value + (n * channels + c) * imageSize
+                    for ki in 0..<g.kernel {
+                        for kj in 0..<g.kernel {
+                            var source = columns.value + ((c * g.kernel + ki) * g.kernel + kj) * rowLength + n * positions
+                            for oh in 0..<outHeight {
+                                let ih = oh * g.stride - g.padding + ki
+                                if ih < 0 || ih >= height { source += outWidth; continue }
+                                let line = target + ih * width
+                                for ow in 0..<outWidth {
+                                    let iw = ow * g.stride - g.padding + kj
+                                    if iw >= 0 && iw < width { line[iw] += source[ow] }
+                                }
+                                source += outWidth
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// [n, c, p] (NCHW with P = H*W) -> [c, n*P]: channel-major, so a chunk of samples is one matrix.
+    static func toChannelMajor(_ source: UnsafePointer<Float>, samples: Int, channels: Int, positions: Int,
+                               _ target: UnsafeMutablePointer<Float>) {
+        let source = UncheckedSendable(source), target = UncheckedSendable(target)
+        Parallelism.forEachChunk(channels, costPerItem: samples * positions) { range in
+            for c in range {
+                for n in 0..<samples {
+                    (target.value + (c * samples + n) * positions)
+                        .update(from: source.value + (n * channels + c) * positions, count: positions)
+                }
+            }
+        }
+    }
+
+    /// [c, n*P] -> [n, c, p], optionally adding a per-channel bias.
+    static func fromChannelMajor(_ source: UnsafePointer<Float>, samples: Int, channels: Int, positions: Int,
+                                 bias: UnsafePointer<Float>?, _ target: UnsafeMutablePointer<Float>) {
+        let source = UncheckedSendable(source), target = UncheckedSendable(target), bias = UncheckedSendable(bias)
+        Parallelism.forEachChunk(channels, costPerItem: samples * positions) { range in
+            for c in range {
+                let b = bias.value?[c] ?? 0
+                for n in 0..<samples {
+                    let from = source.value + (c * samples + n) * positions
+                    let to = target.value + (n * channels + c) * positions
+                    if b == 0 {
+                        to.update(from: from, count: positions)
+                    } else {
+                        for p in 0..<positions { to[p] = from[p] + b }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+/// Scratch buffers a convolution layer keeps between calls so that its kernels allocate nothing
+/// once shapes are known.
+public final class ConvWorkspace: @unchecked Sendable {
+    var columns = ReusableTensor()
+    var packed = ReusableTensor()
+    public init() {}
+}
+
+/// How many samples a convolution processes per matrix product: as many as keep the column
+/// matrix under a fixed budget, so the products are large but memory stays bounded.
+func samplesPerChunk(total: Int, columnFloatsPerSample: Int) -> Int {
+    let budget = 8 << 20  // floats (32 MiB)
+    return max(1, min(total, budget / max(columnFloatsPerSample, 1)))
+}
+
+/// Sums a channel-major matrix [channels, length] row by row into `sums` (+=).
+func accumulateRowSums(_ matrix: UnsafePointer<Float>, rows: Int, length: Int, into sums: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        var total: Float = 0
+        let row = matrix + r * length
+        for i in 0..<length { total += row[i] }
+        sums[r] += total
+    }
+}
+
+/// Conv2d (PyTorch semantics): input [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout],
+/// output [N, Cout, Ho, Wo]. Lowered to matrix products over chunks of samples.
+public enum Conv2DKernel {
+    /// Output shape for an input shape, or nil if the kernel does not fit.
+    public static func outputShape(input: [Int], weight: [Int], geometry g: ConvGeometry) -> [Int]? {
+        let h = g.convOutput(input[2]), w = g.convOutput(input[3])
+        return h >= 1 && w >= 1 ? [input[0], weight[0], h, w] : nil
+    }
+
+    /// Writes the convolution of `input` into `output`.
+    public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry,
+                               output: Tensor, workspace: ConvWorkspace) {
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, ho, wo) = (weight.shape[0], output.shape[2], output.shape[3])
+        let k = cin * g.kernel * g.kernel, positions = ho * wo
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let columns = workspace.columns.get([k, chunk * positions])
+        let product = workspace.packed.get([cout, chunk * positions])
+        for start in stride(from: 0, to: n, by: chunk) {
+            let count = min(chunk, n - start)
+            Patches.unfold(image: input.pointer + start * cin * h * w, samples: count, channels: cin, height: h, width: w,
+                           geometry: g, outHeight: ho, outWidth: wo, columns: columns.pointer)
+            GEMM.multiply(m: cout, n: count * positions, k: k, a: weight.pointer, lda: k,
+                          b: columns.pointer, ldb: count * positions, c: product.pointer, ldc: count * positions)
+            Patches.fromChannelMajor(product.pointer, samples: count, channels: cout, positions: positions,
+                                     bias: bias.map { UnsafePointer($0.pointer) }, output.pointer + start * cout * positions)
+        }
+    }
+
+    /// Gradients: `inputGradient` is overwritten; `weightGradient` and `biasGradient` are
+    /// accumulated (+=), as PyTorch accumulates parameter gradients. Pass nil to skip one.
+    public static func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, geometry g: ConvGeometry,
+                                inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?,
+                                workspace: ConvWorkspace) {
+        let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, ho, wo) = (weight.shape[0], outputGradient.shape[2], outputGradient.shape[3])
+        let k = cin * g.kernel * g.kernel, positions = ho * wo
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let columns = workspace.columns.get([k, chunk * positions])
+        let packedGradient = workspace.packed.get([cout, chunk * positions])
+        for start in stride(from: 0, to: n, by: chunk) {
+            let count = min(chunk, n - start), length = count * positions
+            Patches.toChannelMajor(outputGradient.pointer + start * cout * positions, samples: count, channels: cout,
+                                   positions: positions, packedGradient.pointer)
+            if let bias = biasGradient {
+                accumulateRowSums(packedGradient.pointer, rows: cout, length: length, into: bias.pointer)
+            }
+            if let weightGradient {
+                Patches.unfold(image: input.pointer + start * cin * h * w, samples: count, channels: cin, height: h, width: w,
+                               geometry: g, outHeight: ho, outWidth: wo, columns: columns.pointer)
+                GEMM.multiply(transB: true, m: cout, n: k, k: length, a: packedGradient.pointer, lda: length,
+                              b: columns.pointer, ldb: length, beta: 1, c: weightGradient.pointer, ldc: k)
+            }
+            if let inputGradient {
+                GEMM.multiply(transA: true, m: k, n: length, k: cout, a: weight.pointer, lda: k,
+                              b: packedGradient.pointer, ldb: length, c: columns.pointer, ldc: length)
+                let target = inputGradient.pointer + start * cin * h * w
+                target.update(repeating: 0, count: count * cin * h * w)
+                Patches.fold(columns: columns.pointer, samples: count, channels: cin, height: h, width: w,
+                             geometry: g, outHeight: ho, outWidth: wo, image: target)
+            }
+        }
+    }
+}
+
+/// ConvTranspose2d (PyTorch semantics): input [N, Cin, Hi, Wi], weight [Cin, Cout, k, k],
+/// bias [Cout], output [N, Cout, Ho, Wo] with Ho = (Hi-1)*s - 2p + k + outputPadding.
+/// It is the adjoint of Conv2d, so it reuses the same unfold/fold pair the other way round.
+public enum ConvTranspose2DKernel {
+    /// Output shape for an input shape, or nil if it would be empty.
+    public static func outputShape(input: [Int], weight: [Int], geometry g: ConvGeometry) -> [Int]? {
+        let h = g.transposedOutput(input[2]), w = g.transposedOutput(input[3])
+        return h >= 1 && w >= 1 ? [input[0], weight[1], h, w] : nil
+    }
+
+    public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry,
+                               output: Tensor, workspace: ConvWorkspace) {
+        let (n, cin, hi, wi) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, ho, wo) = (weight.shape[1], output.shape[2], output.shape[3])
+        let k = cout * g.kernel * g.kernel, positions = hi * wi
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let columns = workspace.columns.get([k, chunk * positions])
+        let packedInput = workspace.packed.get([cin, chunk * positions])
+        for start in stride(from: 0, to: n, by: chunk) {
+            let count = min(chunk, n - start), length = count * positions
+            Patches.toChannelMajor(input.pointer + start * cin * positions, samples: count, channels: cin,
+                                   positions: positions, packedInput.pointer)
+            GEMM.multiply(transA: true, m: k, n: length, k: cin, a: weight.pointer, lda: k,
+                          b: packedInput.pointer, ldb: length, c: columns.pointer, ldc: length)
+            let target = output.pointer + start * cout * ho * wo
+            if let bias {
+                for s in 0..<count {
+                    for c in 0..<cout { (target + (s * cout + c) * ho * wo).update(repeating: bias[c], count: ho * wo) }
+                }
+            } else {
+                target.update(repeating: 0, count: count * cout * ho * wo)
+            }
+            Patches.fold(columns: columns.pointer, samples: count, channels: cout, height: ho, width: wo,
+                         geometry: g, outHeight: hi, outWidth: wi, image: target)
+        }
+    }
+
+    /// Gradients: `inputGradient` overwritten; `weightGradient` and `biasGradient` accumulated.
+    public static func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, geometry g: ConvGeometry,
+                                inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?,
+                                workspace: ConvWorkspace) {
+        let (n, cin, hi, wi) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (cout, ho, wo) = (weight.shape[1], outputGradient.shape[2], outputGradient.shape[3])
+        let k = cout * g.kernel * g.kernel, positions = hi * wi
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let columns = workspace.columns.get([k, chunk * positions])
+        let packed = workspace.packed.get([cin, chunk * positions])
+        if let bias = biasGradient {
+            for s in 0..<n {
+                accumulateRowSums(outputGradient.pointer + s * cout * ho * wo, rows: cout, length: ho * wo, into: bias.pointer)
+            }
+        }
+        if inputGradient == nil && weightGradient == nil { return }
+        for start in stride(from: 0, to: n, by: chunk) {
+            let count = min(chunk, n - start), length = count * positions
+            Patches.unfold(image: outputGradient.pointer + start * cout * ho * wo, samples: count, channels: cout,
+                           height: ho, width: wo, geometry: g, outHeight: hi, outWidth: wi, columns: columns.pointer)
+            if let weightGradient {
+                Patches.toChannelMajor(input.pointer + start * cin * positions, samples: count, channels: cin,
+                                       positions: positions, packed.pointer)
+                GEMM.multiply(transB: true, m: cin, n: k, k: length, a: packed.pointer, lda: length,
+                              b: columns.pointer, ldb: length, beta: 1, c: weightGradient.pointer, ldc: k)
+            }
+            if let inputGradient {
+                GEMM.multiply(m: cin, n: length, k: k, a: weight.pointer, lda: k,
+                              b: columns.pointer, ldb: length, c: packed.pointer, ldc: length)
+                Patches.fromChannelMajor(packed.pointer, samples: count, channels: cin, positions: positions,
+                                         bias: nil, inputGradient.pointer + start * cin * positions)
+            }
+        }
+    }
+}
