@@ -1,1 +1,0 @@
-// Data: datasets and image codecs.

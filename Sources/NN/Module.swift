@@ -1,1 +1,0 @@
-// The neural-network layer: layers, containers, optimisers, initialisers.
