@@ -1,10 +1,11 @@
 import Foundation
 
-/// Reads a whole file into memory, refusing files larger than `maxBytes` before allocating.
+/// Reads a whole file into memory, refusing files larger than `maxBytes` plus `slack` before
+/// allocating (the message names `maxBytes`, the limit the caller was given).
 ///
 /// Plain POSIX calls rather than `FileManager`, so that a failure says why (errno) and a
 /// missing file reads "not found".
-func readFileBytes(path: String, maxBytes: Int) throws -> [UInt8] {
+func readFileBytes(path: String, maxBytes: Int, slack: Int = 0) throws -> [UInt8] {
     let descriptor = open(path, O_RDONLY)
     guard descriptor >= 0 else {
         let code = errno
@@ -18,7 +19,7 @@ func readFileBytes(path: String, maxBytes: Int) throws -> [UInt8] {
     }
     if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError(path: path, "is a directory, not a file") }
     let size = Int(info.st_size)
-    guard size <= maxBytes else {
+    guard size - slack <= maxBytes else {
         throw DataError(path: path, "file holds \(size) bytes, more than the limit of \(maxBytes)")
     }
 

@@ -8,8 +8,7 @@ import CZlib
 public func readMaybeGzip(path: String, maxBytes: Int = 1 << 30) throws -> [UInt8] {
     // Deflate can make incompressible data slightly larger (5 bytes per 64 KiB block plus
     // headers), so the compressed file may exceed the bound a little and still be fine.
-    let (allowance, overflow) = maxBytes.addingReportingOverflow(maxBytes / 64 + 4096)
-    let raw = try readFileBytes(path: path, maxBytes: overflow ? Int.max : allowance)
+    let raw = try readFileBytes(path: path, maxBytes: maxBytes, slack: maxBytes / 64 + 4096)
     guard raw.count >= 2, raw[0] == 0x1F, raw[1] == 0x8B else {
         guard raw.count <= maxBytes else {
             throw DataError(path: path, "file holds \(raw.count) bytes, more than the limit of \(maxBytes)")

@@ -54,6 +54,7 @@ public final class ImageDataset: Sendable {
     /// Random pixels (and random labels in 0..<classes), for benchmarks that need data of a
     /// given shape but not its content. The same seed gives the same dataset.
     public static func fake(count: Int, channels: Int, size: Int, classes: Int = 10, seed: UInt64) -> ImageDataset {
+        precondition(classes >= 1, "a dataset needs at least one class")
         var rng = RandomGenerator(seed: seed)
         let pixels = (0 ..< count * channels * size * size).map { _ in UInt8(truncatingIfNeeded: rng.next() >> 56) }
         let labels = (0..<count).map { _ in Int(rng.next() % UInt64(classes)) }

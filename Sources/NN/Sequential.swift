@@ -3,9 +3,6 @@ import Tensor
 /// Layers applied one after another; backward runs them in reverse.
 public final class Sequential: Layer {
     public let layers: [Layer]
-    /// When false, the first layer is not asked for dL/d(input) (a network fed with data,
-    /// whose input gradient nobody reads).
-    public var computesInputGradient = true
 
     public init(_ layers: [Layer]) { self.layers = layers }
 
@@ -16,7 +13,7 @@ public final class Sequential: Layer {
     public func backward(_ outputGradient: Tensor, inputGradientNeeded: Bool) -> Tensor {
         var gradient = outputGradient
         for (index, layer) in layers.enumerated().reversed() {
-            let needed = index > 0 || (inputGradientNeeded && computesInputGradient)
+            let needed = index > 0 || inputGradientNeeded
             gradient = layer.backward(gradient, inputGradientNeeded: needed)
         }
         return gradient

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import GAN
+import Tensor
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training or generation throughput on synthetic data.",
+        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Images per batch.")
+    var batchSize = 64
+    @Option(help: "What to time: train (one full D and G update) or generate (G forward only).")
+    var mode = "train"
+    @Option(help: "Keep timing until at least this many seconds have passed.")
+    var seconds: Double = 10
+    @Option(help: "Untimed iterations first.")
+    var warmup = 3
+    @Option(help: "Timed iterations at least.")
+    var iters = 5
+    @OptionGroup var threadOptions: ThreadOptions
+
+    func run() throws {
+        try threadOptions.apply()
+        let model = modelOptions.model
+        try model.validate()
+        guard mode == "train" || mode == "generate" else { throw ConfigError("--mode must be train or generate, not \(mode)") }
+        var training = TrainingConfig()
+        training.batchSize = batchSize
+        training.iterations = 1
+        training.noise = .normal
+        let trainer = try GANTrainer(model: model, training: training)
+        var rng = RandomGenerator(seed: 7)
+        let real = Tensor.uniform([batchSize, model.channels, model.imageSize, model.imageSize], -1, 1, rng: &rng)
+        let z = Tensor(zeros: [batchSize, model.nz, 1, 1])
+        let step: () -> Void
+        if mode == "train" {
+            step = { _ = trainer.step { real } }
+        } else {
+            trainer.generator.setTraining(false)
+            step = {
+                trainer.sampleNoise(into: z, rng: &rng)
+                _ = trainer.generator.forward(z)
+            }
+        }
+        for _ in 0..<warmup { step() }
+        var count = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        repeat {
+            step()
+            count += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        } while count < iters || elapsed < seconds
+        let flop = mode == "train" ? WorkCount.trainingFLOPs(model: model, batch: batchSize) : WorkCount.generationFLOPs(model: model, batch: batchSize)
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let rss = Double(usage.ru_maxrss) / 1024
+        let result: [String: Any] = [
+            "tool": "swift-dcgan", "mode": mode, "image_size": model.imageSize, "channels": model.channels, "batch": batchSize,
+            "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
+            "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
+            "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss,
+        ]
+        print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
+                     Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print("JSON " + String(decoding: json, as: UTF8.self))
+    }
+}

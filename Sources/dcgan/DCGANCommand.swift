@@ -1,0 +1,12 @@
+import ArgumentParser
+import GAN
+
+@main
+struct DCGANCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dcgan",
+        abstract: "Train, sample and benchmark deep convolutional GANs (Radford et al., 2015) on the CPU.",
+        version: Checkpoint.toolVersion,
+        subcommands: [TrainCommand.self, SampleCommand.self, BenchCommand.self],
+        defaultSubcommand: nil)
+}

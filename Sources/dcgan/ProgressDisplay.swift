@@ -1,0 +1,42 @@
+import Foundation
+import GAN
+
+/// Shows training progress: one live line on a terminal, a plain line every N steps in a log.
+final class ProgressDisplay {
+    private let interactive = isatty(STDOUT_FILENO) != 0
+    private let logEvery: Int
+    private var drewLine = false
+    private var lastDraw = 0.0
+
+    init(logEvery: Int) { self.logEvery = logEvery }
+
+    func show(_ p: TrainingProgress) {
+        let m = p.metrics
+        let text = String(format: "epoch %d  step %d/%d  loss D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f/%.3f  %.0f img/s  %@ left",
+                          p.epoch, p.step, p.totalSteps, m.lossD, m.lossG, m.dReal, m.dFakeBefore, m.dFakeAfter,
+                          p.imagesPerSecond, Self.duration(p.secondsLeft))
+        if interactive {
+            let now = Date().timeIntervalSince1970
+            guard now - lastDraw > 0.1 || p.step == p.totalSteps else { return }
+            lastDraw = now
+            print("\r\u{1B}[K" + text, terminator: "")
+            fflush(nil)
+            drewLine = true
+        } else if p.step % logEvery == 0 || p.step == p.totalSteps {
+            print(text)
+            fflush(nil)
+        }
+    }
+
+    /// Ends the live line so that later output starts on a fresh line.
+    func finish() {
+        if drewLine { print("") }
+        drewLine = false
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
