@@ -33,7 +33,10 @@ public final class BatchLoader: @unchecked Sendable {
         self.batchSize = batchSize
         self.seed = seed
         slots = (0..<prefetch).map { _ in Tensor(zeros: [batchSize, dataset.channels, dataset.height, dataset.width]) }
-        free = DispatchSemaphore(value: prefetch)
+        // Created at zero and raised: libdispatch traps when a semaphore is destroyed below
+        // its initial value, which a loader stopped mid-run would be.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<prefetch { free.signal() }
         let thread = Thread { [unowned self] in self.produce(from: startBatch) }
         thread.name = "dcgan.loader"
         thread.start()

@@ -91,8 +91,9 @@ public final class TrainingRun {
         }
     }
 
-    /// Trains until the configured number of iterations, calling `report` after each one.
-    public func run(report: (TrainingProgress) -> Void) throws {
+    /// Trains until the configured number of iterations (or, with `stopAfter`, until that
+    /// step, as an interrupted run would), calling `report` after each one.
+    public func run(stopAfter: Int? = nil, report: (TrainingProgress) -> Void) throws {
         let training = trainer.training
         let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed)
         defer { loader.stop() }
@@ -100,7 +101,7 @@ public final class TrainingRun {
         var smoothedRate = 0.0
         var stepStart = DispatchTime.now().uptimeNanoseconds
         var waitBefore = loader.waitSeconds
-        while step < training.iterations {
+        while step < min(training.iterations, stopAfter ?? .max) {
             let result = trainer.step { batchesConsumed += 1; return loader.next() }
             step += 1
             let now = DispatchTime.now().uptimeNanoseconds
@@ -110,7 +111,7 @@ public final class TrainingRun {
             smoothedRate = smoothedRate == 0 ? rate : 0.9 * smoothedRate + 0.1 * rate
             let waited = loader.waitSeconds - waitBefore
             waitBefore = loader.waitSeconds
-            let epoch = batchesConsumed / loader.batchesPerEpoch
+            let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
             metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
