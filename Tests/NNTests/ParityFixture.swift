@@ -22,17 +22,24 @@ struct ParityFixture {
     init(contentsOf url: URL) throws {
         let bytes = [UInt8](try Data(contentsOf: url))
         let marker = Array("\nEND\n".utf8)
-        guard let end = (0...max(bytes.count - marker.count, 0)).first(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) })
-        else { throw FormatError.malformed("no END line") }
-        guard let header = String(bytes: bytes[0..<end], encoding: .ascii) else { throw FormatError.malformed("header is not ASCII") }
+        let candidates = bytes.count >= marker.count ? Array(0...(bytes.count - marker.count)) : []
+        guard let end = candidates.first(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) }) else {
+            throw FormatError.malformed("no END line")
+        }
+        guard let header = String(bytes: bytes[0..<end], encoding: .ascii) else {
+            throw FormatError.malformed("header is not ASCII")
+        }
         var lines = header.split(separator: "\n")
         guard lines.first == "DCGANPARITY 1" else { throw FormatError.malformed("unknown magic \(lines.first ?? "")") }
         lines.removeFirst()
         var offset = end + marker.count
         for line in lines {
             let fields = line.split(separator: " ")
-            let shape = fields.count == 2 ? fields[1].split(separator: "x").compactMap { Int($0) } : []
-            guard fields.count == 2, !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else { throw FormatError.malformed("bad line \(line)") }
+            let dimensions = fields.count == 2 ? fields[1].split(separator: "x", omittingEmptySubsequences: false).map { Int($0) } : []
+            let shape = dimensions.compactMap { $0 }
+            guard fields.count == 2, !shape.isEmpty, shape.count == dimensions.count, shape.allSatisfy({ $0 > 0 }) else {
+                throw FormatError.malformed("bad line \(line)")
+            }
             let count = shape.reduce(1, *)
             guard offset + 4 * count <= bytes.count else { throw FormatError.malformed("\(fields[0]) runs past the end") }
             var values = [Float](repeating: 0, count: count)
