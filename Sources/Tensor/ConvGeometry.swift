@@ -21,7 +21,12 @@ public struct ConvGeometry: Sendable, Equatable, Codable {
     }
 
     /// Output extent of the convolution along one axis (may be <= 0 for impossible inputs).
-    public func convOutput(_ size: Int) -> Int { (size + 2 * padding - kernel) / stride + 1 }
+    /// The division floors, as PyTorch's does: Swift's `/` truncates towards zero, which would
+    /// turn a kernel overhanging the padded input by less than a stride into one output.
+    public func convOutput(_ size: Int) -> Int {
+        let span = size + 2 * padding - kernel
+        return span < 0 ? 0 : span / stride + 1
+    }
 
     /// Output extent of the transposed convolution along one axis.
     public func transposedOutput(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel + outputPadding }

@@ -40,3 +40,26 @@ public enum LossKernel {
         return Float(total / Double(n))
     }
 }
+
+extension LossKernel {
+    /// Mean softmax cross-entropy of logits [N, K] against class indices (the classifier that
+    /// scores samples is trained with it). Uses log-sum-exp shifted by the row maximum.
+    public static func softmaxCrossEntropy(logits: Tensor, labels: [Int], gradient: Tensor?) -> Float {
+        let (n, k) = (logits.shape[0], logits.shape[1])
+        precondition(labels.count == n && labels.allSatisfy { (0..<k).contains($0) }, "labels must be one class index per row")
+        var total = 0.0
+        for row in 0..<n {
+            let z = logits.pointer + row * k
+            var top = z[0]
+            for j in 1..<k { top = max(top, z[j]) }
+            var sum: Float = 0
+            for j in 0..<k { sum += expf(z[j] - top) }
+            total += Double(logf(sum) + top - z[labels[row]])
+            if let gradient {
+                let g = gradient.pointer + row * k
+                for j in 0..<k { g[j] = (expf(z[j] - top) / sum - (j == labels[row] ? 1 : 0)) / Float(n) }
+            }
+        }
+        return Float(total / Double(n))
+    }
+}

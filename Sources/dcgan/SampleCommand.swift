@@ -39,7 +39,7 @@ struct SampleCommand: ParsableCommand {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
         let (trainer, _) = try Checkpoint.load(path: checkpoint)
-        let images = generate(trainer)
+        let images = SampleExport.generate(trainer, count: count, seed: seed, batchStatistics: batchStats)
         let model = trainer.model
         if let gridPath { try ImageGrid.writePNG(images: images, path: gridPath, columns: columns, overwrite: overwrite) }
         if let npy {
@@ -49,22 +49,5 @@ struct SampleCommand: ParsableCommand {
         }
         if let individual { try SampleExport.writeIndividual(images, folder: individual, overwrite: overwrite) }
         print("wrote \(count) images" + [gridPath, npy, individual].compactMap { $0 }.map { " to \($0)" }.joined(separator: " and"))
-    }
-
-    /// Generates `count` images in batches of at most 256, [count, C, H, W] in [-1, 1].
-    private func generate(_ trainer: GANTrainer) -> Tensor {
-        let model = trainer.model
-        let images = Tensor(zeros: [count, model.channels, model.imageSize, model.imageSize])
-        let z = Tensor(zeros: [count, model.nz, 1, 1])
-        var rng = RandomGenerator(seed: seed)
-        trainer.sampleNoise(into: z, rng: &rng)
-        let perImage = model.channels * model.imageSize * model.imageSize
-        for start in stride(from: 0, to: count, by: 256) {
-            let n = min(256, count - start)
-            let batch = Tensor(shape: [n, model.nz, 1, 1], values: Array(z.buffer[(start * model.nz)..<((start + n) * model.nz)]))
-            let output = trainer.generate(batch, batchStatistics: batchStats)
-            (images.pointer + start * perImage).update(from: output.pointer, count: n * perImage)
-        }
-        return images
     }
 }

@@ -1,9 +1,36 @@
 import Data
 import Foundation
+import GAN
 import Tensor
 
 /// Conversions from generated tensors to files.
 enum SampleExport {
+    /// `count` images from the trainer's generator for latent vectors drawn with `seed`,
+    /// made in batches of at most 256: [count, C, H, W] in [-1, 1].
+    static func generate(_ trainer: GANTrainer, count: Int, seed: UInt64, batchStatistics: Bool) -> Tensor {
+        let model = trainer.model
+        let images = Tensor(zeros: [count, model.channels, model.imageSize, model.imageSize])
+        let z = Tensor(zeros: [count, model.nz, 1, 1])
+        var rng = RandomGenerator(seed: seed)
+        trainer.sampleNoise(into: z, rng: &rng)
+        let perImage = model.channels * model.imageSize * model.imageSize
+        for start in stride(from: 0, to: count, by: 256) {
+            let n = min(256, count - start)
+            let batch = Tensor(shape: [n, model.nz, 1, 1], values: Array(z.buffer[(start * model.nz)..<((start + n) * model.nz)]))
+            let output = trainer.generate(batch, batchStatistics: batchStatistics)
+            (images.pointer + start * perImage).update(from: output.pointer, count: n * perImage)
+        }
+        return images
+    }
+
+    /// N x H x W x C bytes -> N x C x H x W (the layout datasets hold).
+    static func nchw(fromNHWC bytes: [UInt8], channels c: Int, size: Int) -> [UInt8] {
+        let plane = size * size, n = bytes.count / (plane * c)
+        var result = [UInt8](repeating: 0, count: bytes.count)
+        for s in 0..<n { for p in 0..<plane { for ch in 0..<c { result[(s * c + ch) * plane + p] = bytes[(s * plane + p) * c + ch] } } }
+        return result
+    }
+
     /// [N, C, H, W] in [-1, 1] -> bytes in N x H x W x C order (the layout NumPy users expect).
     static func bytesNHWC(_ images: Tensor) -> [UInt8] {
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])

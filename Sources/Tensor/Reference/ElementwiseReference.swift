@@ -61,3 +61,13 @@ extension Reference {
         return y
     }
 }
+
+extension Reference {
+    /// Mean softmax cross-entropy, straight from the definition -log(e^z_y / sum e^z).
+    public static func softmaxCrossEntropy(_ logits: [Double], classes: Int, labels: [Int]) -> Double {
+        labels.enumerated().map { row, label in
+            let z = logits[(row * classes)..<((row + 1) * classes)]
+            return -log(exp(z[z.startIndex + label]) / z.map(exp).reduce(0, +))
+        }.reduce(0, +) / Double(labels.count)
+    }
+}
