@@ -24,7 +24,7 @@ public enum DCGAN {
                 layers += [BatchNorm(widths[index], affine: config.batchNormAffine), Activation(.relu, inPlace: true)]
             }
         }
-        return Sequential(layers)
+        return Sequential(layers, name: "G")
     }
 
     /// D: the mirror image: strided convolutions (4, stride 2, padding 1) halve the size while
@@ -42,6 +42,6 @@ public enum DCGAN {
         }
         layers.append(Conv2d(widths.last!, 1, kernel: base, stride: 1, padding: 0, bias: false))
         layers.append(Reshape([1]))
-        return Sequential(layers)
+        return Sequential(layers, name: "D")
     }
 }

@@ -37,6 +37,11 @@ public final class Conv2d: Layer {
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func forwardFLOPs(for s: [Int]) -> Double {
+        guard let out = outputShape(for: s) else { return 0 }
+        return 2 * Double(out.reduce(1, *)) * Double(weight.value.count / weight.value.shape[0])
+    }
 }
 
 /// Transposed 2-D convolution, PyTorch's `nn.ConvTranspose2d` (weight [in, out, k, k]).
@@ -78,6 +83,10 @@ public final class ConvTranspose2d: Layer {
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func forwardFLOPs(for s: [Int]) -> Double {
+        2 * Double(s.reduce(1, *)) * Double(weight.value.count / weight.value.shape[0])
+    }
 }
 
 /// Fully connected layer, PyTorch's `nn.Linear` (weight [out, in]); input [N, in].
@@ -112,4 +121,6 @@ public final class Linear: Layer {
     }
 
     public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    public func forwardFLOPs(for s: [Int]) -> Double { 2 * Double(s.reduce(1, *)) * Double(weight.value.shape[0]) }
 }

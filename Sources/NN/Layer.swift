@@ -44,12 +44,16 @@ public protocol Layer: AnyObject {
     func setTraining(_ training: Bool)
     /// The output shape for an input shape, or nil if the input does not fit the layer.
     func outputShape(for inputShape: [Int]) -> [Int]?
+    /// Floating-point operations of a forward pass over a batch of this shape: the matrix
+    /// work of weight layers (each backward product costs as much again); 0 for the rest.
+    func forwardFLOPs(for inputShape: [Int]) -> Double
 }
 
 extension Layer {
     public var parameters: [Parameter] { [] }
     public var buffers: [(name: String, tensor: Tensor)] { [] }
     public func setTraining(_ training: Bool) {}
+    public func forwardFLOPs(for inputShape: [Int]) -> Double { 0 }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
     public func backward(_ outputGradient: Tensor) -> Tensor { backward(outputGradient, inputGradientNeeded: true) }

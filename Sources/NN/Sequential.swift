@@ -3,18 +3,35 @@ import Tensor
 /// Layers applied one after another; backward runs them in reverse.
 public final class Sequential: Layer {
     public let layers: [Layer]
+    /// A label for profiles ("G", "D").
+    public var name: String
+    /// Each layer's input shape in the last forward pass, kept only while profiling.
+    private var inputShapes: [[Int]] = []
 
-    public init(_ layers: [Layer]) { self.layers = layers }
+    public init(_ layers: [Layer], name: String = "net") {
+        self.layers = layers
+        self.name = name
+    }
 
     public func forward(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { $1.forward($0) }
+        var x = input
+        if LayerProfiler.isEnabled { inputShapes = [] }
+        for (index, layer) in layers.enumerated() {
+            if LayerProfiler.isEnabled { inputShapes.append(x.shape) }
+            x = LayerProfiler.measure(name, index, layer, "forward", flops: layer.forwardFLOPs(for: x.shape)) { layer.forward(x) }
+        }
+        return x
     }
 
     public func backward(_ outputGradient: Tensor, inputGradientNeeded: Bool) -> Tensor {
         var gradient = outputGradient
         for (index, layer) in layers.enumerated().reversed() {
             let needed = index > 0 || inputGradientNeeded
-            gradient = layer.backward(gradient, inputGradientNeeded: needed)
+            // Backward does one product per wanted gradient: the input's and the weights'.
+            let products = (needed ? 1.0 : 0) + (layer.parameters.first.map { $0.isFrozen ? 0 : 1 } ?? 0)
+            gradient = LayerProfiler.measure(name, index, layer, "backward", flops: products * layer.forwardFLOPs(for: inputShapes[index])) {
+                layer.backward(gradient, inputGradientNeeded: needed)
+            }
         }
         return gradient
     }
@@ -27,6 +44,17 @@ public final class Sequential: Layer {
     }
 
     public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
+
+    /// The forward FLOPs of each layer for an input shape, in order.
+    public func layerFLOPs(for inputShape: [Int]) -> [Double] {
+        var shape = inputShape
+        return layers.map { layer in
+            defer { shape = layer.outputShape(for: shape) ?? shape }
+            return layer.forwardFLOPs(for: shape)
+        }
+    }
+
+    public func forwardFLOPs(for inputShape: [Int]) -> Double { layerFLOPs(for: inputShape).reduce(0, +) }
 
     public func outputShape(for inputShape: [Int]) -> [Int]? {
         layers.reduce(Optional(inputShape)) { shape, layer in shape.flatMap { layer.outputShape(for: $0) } }

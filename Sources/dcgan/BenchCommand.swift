@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GAN
+import NN
 import Tensor
 
 struct BenchCommand: ParsableCommand {
@@ -20,6 +21,8 @@ struct BenchCommand: ParsableCommand {
     var warmup = 3
     @Option(help: "Timed iterations at least.")
     var iters = 5
+    @Flag(help: "Print a per-layer breakdown: milliseconds per iteration and GFLOP/s for each layer and pass.")
+    var profile = false
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
@@ -46,6 +49,7 @@ struct BenchCommand: ParsableCommand {
             }
         }
         for _ in 0..<warmup { step() }
+        LayerProfiler.isEnabled = profile
         var count = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
@@ -54,6 +58,8 @@ struct BenchCommand: ParsableCommand {
             count += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         } while count < iters || elapsed < seconds
+        LayerProfiler.isEnabled = false
+        if profile { printProfile(iterations: count) }
         let flop = mode == "train" ? WorkCount.trainingFLOPs(model: model, batch: batchSize) : WorkCount.generationFLOPs(model: model, batch: batchSize)
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
@@ -68,5 +74,19 @@ struct BenchCommand: ParsableCommand {
                      Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))
+    }
+
+    private func printProfile(iterations: Int) {
+        let rows = LayerProfiler.report
+        let total = rows.reduce(0) { $0 + $1.seconds }
+        print("layer                          pass       ms/iter   GFLOP/s   share")
+        for row in rows {
+            let ms = row.seconds * 1000 / Double(iterations)
+            let rate = row.flops > 0 ? String(format: "%9.1f", row.flops / row.seconds / 1e9) : "        -"
+            let name = "\(row.network)\(row.index) \(row.layer)".padding(toLength: 30, withPad: " ", startingAt: 0)
+            print(String(format: "%@ %@ %9.2f %@  %5.1f%%", name, row.pass.padding(toLength: 9, withPad: " ", startingAt: 0), ms, rate,
+                         row.seconds / total * 100))
+        }
+        print(String(format: "layers total %.2f ms/iter", total * 1000 / Double(iterations)))
     }
 }
