@@ -34,7 +34,7 @@ import Testing
         #expect(d.parameterCount == 2_765_568)
     }
 
-    @Test(arguments: [30, 0, 8, 12, 200, 1024 + 1])
+    @Test(arguments: [30, 0, 8, 10, 200, 1024 + 1])
     func unsupportedSizesAreRejected(size: Int) {
         #expect(throws: ConfigError.self) { try ModelConfig(imageSize: size).validate() }
     }
