@@ -61,6 +61,18 @@ func expectClose(_ actual: Tensor, _ expected: [Double], tolerance: Double = 1e-
     expectClose(actual.doubles, expected, tolerance: tolerance, floor: floor, what(), sourceLocation: sourceLocation)
 }
 
+/// Expects two arrays to be bit-identical, reporting the first difference rather than both arrays.
+func expectIdentical(_ actual: [Float]?, _ expected: [Float], _ what: @autoclosure () -> String = "",
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+    guard let actual, actual.count == expected.count else {
+        Issue.record("\(what()): \(actual?.count ?? 0) values, expected \(expected.count)", sourceLocation: sourceLocation)
+        return
+    }
+    if let i = actual.indices.first(where: { actual[$0].bitPattern != expected[$0].bitPattern }) {
+        Issue.record("\(what()): element \(i) is \(actual[i]), expected \(expected[i])", sourceLocation: sourceLocation)
+    }
+}
+
 /// Central finite differences of a scalar function of `x`, in Double, at the chosen coordinates
 /// (all of them when nil). The error is O(step^2) from truncation plus O(1e-16 / step) from
 /// rounding; for the piecewise-linear or smooth functions tested here 1e-5..1e-6 keeps both
