@@ -37,6 +37,15 @@ public struct ConvGeometry: Sendable, Equatable, Codable {
 /// The column matrix has one row per (channel, ki, kj) and one column per (sample, oh, ow),
 /// `columnStride` elements apart, with the samples of a chunk side by side.
 enum Patches {
+    /// The output columns ow whose input column ow*s - p + kj lies inside 0..<width.
+    @inline(__always)
+    static func validRange(kernelOffset kj: Int, stride s: Int, padding p: Int, width: Int, outWidth: Int) -> Range<Int> {
+        // ow*s >= p - kj  and  ow*s <= width - 1 + p - kj
+        let low = max(0, (p - kj + s - 1) / s)
+        let high = width - 1 + p - kj < 0 ? 0 : min(outWidth, (width - 1 + p - kj) / s + 1)
+        return low..<max(low, high)
+    }
+
     /// col[(c,ki,kj), n*P + (oh*Wo+ow)] = image[n, c, oh*s-p+ki, ow*s-p+kj] (0 outside).
     static func unfold(image: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
                        geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
@@ -49,29 +58,24 @@ enum Patches {
         Parallelism.forEachChunk(channels * kk, costPerItem: rowLength) { rows in
             for row in rows {
                 let c = row / kk, ki = (row % kk) / g.kernel, kj = row % g.kernel
+                let valid = validRange(kernelOffset: kj, stride: g.stride, padding: g.padding, width: width, outWidth: outWidth)
+                let shift = kj - g.padding
                 for n in 0..<samples {
                     let source = image.value + (n * channels + c) * imageSize
                     var target = columns.value + row * rowLength + n * positions
                     for oh in 0..<outHeight {
                         let ih = oh * g.stride - g.padding + ki
-                        if ih < 0 || ih >= height {
+                        if ih < 0 || ih >= height || valid.isEmpty {
                             target.update(repeating: 0, count: outWidth)
-                            target += outWidth
-                            continue
-                        }
-                        let line = source + ih * width
-                        if g.stride == 1 {
-                            // Contiguous run: zeros at the edges, a block copy in between.
-                            let shift = kj - g.padding
-                            let first = max(0, -shift), last = min(outWidth, width - shift)
-                            if first > 0 { target.update(repeating: 0, count: min(first, outWidth)) }
-                            if last > first { (target + first).update(from: line + first + shift, count: last - first) }
-                            if last < outWidth { (target + max(last, first)).update(repeating: 0, count: outWidth - max(last, first)) }
                         } else {
-                            for ow in 0..<outWidth {
-                                let iw = ow * g.stride - g.padding + kj
-                                target[ow] = (iw >= 0 && iw < width) ? line[iw] : 0
+                            let line = source + ih * width + shift
+                            if valid.lowerBound > 0 { target.update(repeating: 0, count: valid.lowerBound) }
+                            if g.stride == 1 {
+                                (target + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
+                            } else {
+                                for ow in valid { target[ow] = line[ow * g.stride] }
                             }
+                            if valid.upperBound < outWidth { (target + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound) }
                         }
                         target += outWidth
                     }
@@ -97,14 +101,18 @@ enum Patches {
                     let target = image.value + (n * channels + c) * imageSize
                     for ki in 0..<g.kernel {
                         for kj in 0..<g.kernel {
+                            let valid = validRange(kernelOffset: kj, stride: g.stride, padding: g.padding, width: width, outWidth: outWidth)
+                            if valid.isEmpty { continue }
                             var source = columns.value + ((c * g.kernel + ki) * g.kernel + kj) * rowLength + n * positions
                             for oh in 0..<outHeight {
                                 let ih = oh * g.stride - g.padding + ki
-                                if ih < 0 || ih >= height { source += outWidth; continue }
-                                let line = target + ih * width
-                                for ow in 0..<outWidth {
-                                    let iw = ow * g.stride - g.padding + kj
-                                    if iw >= 0 && iw < width { line[iw] += source[ow] }
+                                if ih >= 0 && ih < height {
+                                    let line = target + ih * width + kj - g.padding
+                                    if g.stride == 1 {
+                                        for ow in valid { line[ow] += source[ow] }
+                                    } else {
+                                        for ow in valid { line[ow * g.stride] += source[ow] }
+                                    }
                                 }
                                 source += outWidth
                             }

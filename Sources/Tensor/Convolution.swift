@@ -3,14 +3,33 @@
 public final class ConvWorkspace: @unchecked Sendable {
     var columns = ReusableTensor()
     var packed = ReusableTensor()
+    /// The input whose unfolded patches `columns` holds for the whole batch, if any: a
+    /// convolution's backward pass then reuses them for the weight gradient.
+    var unfoldedInput: TensorStorage?
     public init() {}
 }
 
-/// How many samples a convolution processes per matrix product: as many as keep the column
-/// matrix under a fixed budget, so the products are large but memory stays bounded.
+/// How many samples a convolution processes per matrix product: the whole batch when its
+/// column matrix fits a budget (then backward can reuse it), else as many as fit.
 func samplesPerChunk(total: Int, columnFloatsPerSample: Int) -> Int {
-    let budget = 8 << 20  // floats (32 MiB)
+    let budget = 48 << 20  // floats (192 MiB)
     return max(1, min(total, budget / max(columnFloatsPerSample, 1)))
+}
+
+/// True when a convolution's kernel covers its whole (unpadded) input, so that it is a plain
+/// matrix product over flattened samples and needs no unfolding (D's last layer, G's first).
+func coversWholeImage(_ g: ConvGeometry, height: Int, width: Int) -> Bool {
+    g.padding == 0 && g.outputPadding == 0 && g.kernel == height && g.kernel == width
+}
+
+/// Adds bias[c] to every position of channel c of an [n, c, positions] tensor.
+func addChannelBias(_ bias: Tensor, to output: UnsafeMutablePointer<Float>, samples: Int, channels: Int, positions: Int) {
+    for s in 0..<samples {
+        for c in 0..<channels {
+            let row = output + (s * channels + c) * positions
+            for p in 0..<positions { row[p] += bias[c] }
+        }
+    }
 }
 
 /// Sums a channel-major matrix [channels, length] row by row into `sums` (+=).
@@ -38,9 +57,17 @@ public enum Conv2DKernel {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[0], output.shape[2], output.shape[3])
         let k = cin * g.kernel * g.kernel, positions = ho * wo
+        if coversWholeImage(g, height: h, width: w) {
+            // y[n, o] = sum_k x[n, k] W[o, k]: the samples are the rows already.
+            GEMM.multiply(transB: true, m: n, n: cout, k: k, a: input.pointer, lda: k, b: weight.pointer, ldb: k,
+                          c: output.pointer, ldc: cout)
+            if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: 1) }
+            return
+        }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
         let columns = workspace.columns.get([k, chunk * positions])
         let product = workspace.packed.get([cout, chunk * positions])
+        workspace.unfoldedInput = chunk == n ? input.storage : nil
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start)
             Patches.unfold(image: input.pointer + start * cin * h * w, samples: count, channels: cin, height: h, width: w,
@@ -60,9 +87,24 @@ public enum Conv2DKernel {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[0], outputGradient.shape[2], outputGradient.shape[3])
         let k = cin * g.kernel * g.kernel, positions = ho * wo
+        if coversWholeImage(g, height: h, width: w) {
+            let dy = outputGradient.pointer
+            if let bias = biasGradient { for s in 0..<n { for o in 0..<cout { bias[o] += dy[s * cout + o] } } }
+            if let weightGradient {
+                GEMM.multiply(transA: true, m: cout, n: k, k: n, a: dy, lda: cout, b: input.pointer, ldb: k,
+                              beta: 1, c: weightGradient.pointer, ldc: k)
+            }
+            if let inputGradient {
+                GEMM.multiply(m: n, n: k, k: cout, a: dy, lda: cout, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: k)
+            }
+            return
+        }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
         let columns = workspace.columns.get([k, chunk * positions])
         let packedGradient = workspace.packed.get([cout, chunk * positions])
+        // The forward pass left this input's patches in `columns` when the batch was one chunk.
+        let columnsReady = chunk == n && workspace.unfoldedInput === input.storage
+        workspace.unfoldedInput = nil
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start), length = count * positions
             Patches.toChannelMajor(outputGradient.pointer + start * cout * positions, samples: count, channels: cout,
@@ -71,8 +113,10 @@ public enum Conv2DKernel {
                 accumulateRowSums(packedGradient.pointer, rows: cout, length: length, into: bias.pointer)
             }
             if let weightGradient {
-                Patches.unfold(image: input.pointer + start * cin * h * w, samples: count, channels: cin, height: h, width: w,
-                               geometry: g, outHeight: ho, outWidth: wo, columns: columns.pointer)
+                if !columnsReady {
+                    Patches.unfold(image: input.pointer + start * cin * h * w, samples: count, channels: cin, height: h, width: w,
+                                   geometry: g, outHeight: ho, outWidth: wo, columns: columns.pointer)
+                }
                 GEMM.multiply(transB: true, m: cout, n: k, k: length, a: packedGradient.pointer, lda: length,
                               b: columns.pointer, ldb: length, beta: 1, c: weightGradient.pointer, ldc: k)
             }
@@ -103,6 +147,12 @@ public enum ConvTranspose2DKernel {
         let (n, cin, hi, wi) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[1], output.shape[2], output.shape[3])
         let k = cout * g.kernel * g.kernel, positions = hi * wi
+        if coversWholeImage(g, height: ho, width: wo) {
+            // A 1x1 input (z): y[n, (o, u, v)] = sum_c x[n, c] W[c, (o, u, v)].
+            GEMM.multiply(m: n, n: k, k: cin, a: input.pointer, lda: cin, b: weight.pointer, ldb: k, c: output.pointer, ldc: k)
+            if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: ho * wo) }
+            return
+        }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
         let columns = workspace.columns.get([k, chunk * positions])
         let packedInput = workspace.packed.get([cin, chunk * positions])
@@ -132,15 +182,26 @@ public enum ConvTranspose2DKernel {
         let (n, cin, hi, wi) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[1], outputGradient.shape[2], outputGradient.shape[3])
         let k = cout * g.kernel * g.kernel, positions = hi * wi
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
-        let columns = workspace.columns.get([k, chunk * positions])
-        let packed = workspace.packed.get([cin, chunk * positions])
         if let bias = biasGradient {
             for s in 0..<n {
                 accumulateRowSums(outputGradient.pointer + s * cout * ho * wo, rows: cout, length: ho * wo, into: bias.pointer)
             }
         }
         if inputGradient == nil && weightGradient == nil { return }
+        if coversWholeImage(g, height: ho, width: wo) {
+            let dy = outputGradient.pointer
+            if let weightGradient {
+                GEMM.multiply(transA: true, m: cin, n: k, k: n, a: input.pointer, lda: cin, b: dy, ldb: k,
+                              beta: 1, c: weightGradient.pointer, ldc: k)
+            }
+            if let inputGradient {
+                GEMM.multiply(transB: true, m: n, n: cin, k: k, a: dy, lda: k, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: cin)
+            }
+            return
+        }
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let columns = workspace.columns.get([k, chunk * positions])
+        let packed = workspace.packed.get([cin, chunk * positions])
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start), length = count * positions
             Patches.unfold(image: outputGradient.pointer + start * cout * ho * wo, samples: count, channels: cout,
