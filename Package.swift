@@ -24,9 +24,14 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        // Debian's serial HDF5 keeps its headers in /usr/include/hdf5/serial; its hdf5.pc says so.
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: fastMath),
-        .target(name: "Data", dependencies: ["Tensor", "CPNG", "CZlib"], swiftSettings: fastMath),
+        .target(name: "Data", dependencies: ["Tensor", "CPNG", "CZlib", "CTurboJPEG", "CLMDB", "CHDF5"], swiftSettings: fastMath),
         .target(name: "GAN", dependencies: ["NN", "Data", "CZlib"], swiftSettings: fastMath),
         .executableTarget(name: "dcgan", dependencies: [
             "GAN", "Data",
@@ -35,6 +40,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN"], exclude: ["Fixtures"]),
         .testTarget(name: "GANTests", dependencies: ["GAN"]),
-        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "CTurboJPEG", "CLMDB", "CHDF5"]),
     ]
 )

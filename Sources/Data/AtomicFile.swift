@@ -9,6 +9,14 @@ public enum AtomicFile {
     /// checkpoints are results a user may want to keep. The check happens before writing,
     /// so it guards against mistakes rather than against another process racing for the name.
     public static func write(_ bytes: [UInt8], to path: String, overwrite: Bool) throws {
+        try write(to: path, overwrite: overwrite) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Writes a file too large to assemble in memory: `produce` is called once with a sink
+    /// that appends bytes to the temporary file; the file gets its name when `produce`
+    /// returns, and is removed if it throws. Same guarantees as `write(_:to:overwrite:)`.
+    public static func write(to path: String, overwrite: Bool,
+                             _ produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         if !overwrite && FileManager.default.fileExists(atPath: path) {
             throw DataError(path: path, "already exists (pass the overwrite option to replace it)")
         }
@@ -24,7 +32,7 @@ public enum AtomicFile {
         }
         var isOpen = true
         do {
-            try writeAll(bytes, to: descriptor, path: path)
+            try produce { try writeAll($0, to: descriptor, path: path) }
             // Flush before the rename so a crash cannot leave the new name holding an empty file.
             guard fsync(descriptor) == 0 else { throw DataError(path: path, "fsync failed: \(DataError.systemMessage(errno))") }
             isOpen = false
@@ -40,17 +48,15 @@ public enum AtomicFile {
         }
     }
 
-    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws {
+    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
         var written = 0
-        try bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let result = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw DataError(path: path, "write failed: \(DataError.systemMessage(errno))")
-                }
-                written += result
+        while written < buffer.count {
+            let result = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw DataError(path: path, "write failed: \(DataError.systemMessage(errno))")
             }
+            written += result
         }
     }
 }

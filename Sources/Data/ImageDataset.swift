@@ -37,7 +37,7 @@ public final class ImageDataset: Sendable {
         return result
     }
 
-    public init(count: Int, channels: Int, height: Int, width: Int, pixels: [UInt8], labels: [Int]? = nil,
+    public convenience init(count: Int, channels: Int, height: Int, width: Int, pixels: [UInt8], labels: [Int]? = nil,
                 classNames: [String]? = nil) {
         precondition(pixels.count == count * channels * height * width,
                      "\(pixels.count) pixels do not make \(count) images of \(channels)x\(height)x\(width)")

@@ -59,5 +59,6 @@ extension ImageDataset {
 
 /// ITU-R 601 luma of one RGB pixel, rounded, in integers (weights scaled by 1000).
 @inline(__always) func luma(_ red: UInt8, _ green: UInt8, _ blue: UInt8) -> UInt8 {
-    UInt8((299 * Int(red) + 587 * Int(green) + 114 * Int(blue) + 500) / 1000)
+    let weighted: Int = 299 * Int(red) + 587 * Int(green) + 114 * Int(blue)
+    return UInt8((weighted + 500) / 1000)
 }

@@ -3,13 +3,7 @@ import Foundation
 /// MNIST-format datasets (MNIST, Fashion-MNIST): IDX image and label files in one folder.
 public enum MNISTDataset {
     /// Which half of the data to read.
-    public enum Split: String, Sendable, CaseIterable {
-        case train
-        case test
-
-        /// The file-name prefix the distribution uses ("t10k" for the test set).
-        var filePrefix: String { self == .train ? "train" : "t10k" }
-    }
+    public typealias Split = DataSplit
 
     /// Where Debian's `dataset-fashion-mnist` package installs the files.
     public static let defaultRoot = "/usr/share/datasets/fashion-mnist"
@@ -20,8 +14,10 @@ public enum MNISTDataset {
     /// Loads `{train|t10k}-images-idx3-ubyte` and `-labels-idx1-ubyte` from `root`, each
     /// gzip-compressed (`.gz`, tried first) or plain, as 1-channel images with labels.
     public static func load(root: String = defaultRoot, split: Split, maxBytes: Int = 1 << 30) throws -> ImageDataset {
-        let imagesPath = try locate(root: root, name: "\(split.filePrefix)-images-idx3-ubyte")
-        let labelsPath = try locate(root: root, name: "\(split.filePrefix)-labels-idx1-ubyte")
+        // The distribution names the test files "t10k".
+        let prefix = split == .train ? "train" : "t10k"
+        let imagesPath = try locate(root: root, name: "\(prefix)-images-idx3-ubyte")
+        let labelsPath = try locate(root: root, name: "\(prefix)-labels-idx1-ubyte")
         let images = try IDXFile.read(path: imagesPath, maxBytes: maxBytes)
         let labels = try IDXFile.read(path: labelsPath, maxBytes: maxBytes)
         guard images.dimensions.count == 3 else {

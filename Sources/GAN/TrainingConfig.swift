@@ -1,3 +1,5 @@
+import Data
+
 /// Every training setting that is not the model's shape. Saved in `config.json` and in
 /// checkpoints so that a run can be resumed and reproduced.
 public struct TrainingConfig: Codable, Equatable, Sendable {
@@ -7,6 +9,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Which dataset the run reads and where (kept so that `--resume` can reload it).
     public var dataset = "fashion-mnist"
     public var dataRoot = "/usr/share/datasets/fashion-mnist"
+    /// Which images of the dataset are used (`--split`, `--classes`, `--holdout`, `--hdf5-key`). Optional
+    /// so that configurations written before they existed still decode; nil means the
+    /// default (training split, every class, no hold-out).
+    public var split: String?
+    public var classes: String?
+    public var holdout: Double?
+    /// The array an `hdf5` dataset reads (`--hdf5-key`); nil means "images".
+    public var hdf5Key: String?
     public var batchSize = 128
     public var optimizer = OptimizerKind.adam
     /// Adam learning rate (both networks), the paper's 0.0002.
@@ -48,5 +58,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard labelNoise >= 0 else { throw ConfigError("label noise must not be negative") }
         guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
+        _ = try datasetOptions()
+    }
+
+    /// The image selection these settings name, for `DatasetCatalog.load`; the hold-out
+    /// shuffle follows the run's seed, so a resumed run holds out the same images.
+    public func datasetOptions() throws -> DatasetOptions {
+        guard let dataSplit = DataSplit(rawValue: split ?? "train") else { throw ConfigError("unknown split '\(split ?? "")' (train or test)") }
+        let fraction = holdout ?? 0
+        guard fraction >= 0 && fraction < 1 else { throw ConfigError("--holdout must be in [0, 1), not \(fraction)") }
+        return DatasetOptions(split: dataSplit, classes: classes, holdout: fraction, hdf5Key: hdf5Key ?? "images", seed: seed)
     }
 }

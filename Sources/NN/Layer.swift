@@ -47,6 +47,8 @@ public protocol Layer: AnyObject {
     /// Floating-point operations of a forward pass over a batch of this shape: the matrix
     /// work of weight layers (each backward product costs as much again); 0 for the rest.
     func forwardFLOPs(for inputShape: [Int]) -> Double
+    /// The layer's kind as profiles show it.
+    var kindName: String { get }
 }
 
 extension Layer {
@@ -54,6 +56,7 @@ extension Layer {
     public var buffers: [(name: String, tensor: Tensor)] { [] }
     public func setTraining(_ training: Bool) {}
     public func forwardFLOPs(for inputShape: [Int]) -> Double { 0 }
+    public var kindName: String { String(describing: type(of: self)) }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
     public func backward(_ outputGradient: Tensor) -> Tensor { backward(outputGradient, inputGradientNeeded: true) }

@@ -32,7 +32,7 @@ public enum LayerProfiler {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = body()
         let key = "\(network)#\(index)#\(pass)"
-        var entry = entries[key] ?? Entry(network: network, index: index, layer: String(describing: type(of: layer)), pass: pass)
+        var entry = entries[key] ?? Entry(network: network, index: index, layer: layer.kindName, pass: pass)
         entry.seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         entry.calls += 1
         entry.flops += flops()

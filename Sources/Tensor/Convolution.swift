@@ -42,9 +42,30 @@ func accumulateRowSums(_ matrix: UnsafePointer<Float>, rows: Int, length: Int, i
     }
 }
 
+/// The kernels of a convolution layer: what `Conv2d` and `ConvTranspose2d` have in common.
+public protocol ConvolutionKernel {
+    /// The layer's name as PyTorch spells it.
+    static var name: String { get }
+    /// Which weight axis counts input channels (Conv2d's weight is [out, in, k, k],
+    /// ConvTranspose2d's [in, out, k, k]).
+    static var inputChannelAxis: Int { get }
+    /// True when the products run from the small side to the large one (ConvTranspose2d):
+    /// the work then scales with the input's size instead of the output's.
+    static var isTransposed: Bool { get }
+    static func outputShape(input: [Int], weight: [Int], geometry: ConvGeometry) -> [Int]?
+    static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, output: Tensor,
+                        workspace: ConvWorkspace)
+    static func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, geometry: ConvGeometry,
+                         inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?, workspace: ConvWorkspace)
+}
+
 /// Conv2d (PyTorch semantics): input [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout],
 /// output [N, Cout, Ho, Wo]. Lowered to matrix products over chunks of samples.
-public enum Conv2DKernel {
+public enum Conv2DKernel: ConvolutionKernel {
+    public static let name = "Conv2d"
+    public static let inputChannelAxis = 1
+    public static let isTransposed = false
+
     /// Output shape for an input shape, or nil if the kernel does not fit.
     public static func outputShape(input: [Int], weight: [Int], geometry g: ConvGeometry) -> [Int]? {
         let h = g.convOutput(input[2]), w = g.convOutput(input[3])
@@ -135,7 +156,11 @@ public enum Conv2DKernel {
 /// ConvTranspose2d (PyTorch semantics): input [N, Cin, Hi, Wi], weight [Cin, Cout, k, k],
 /// bias [Cout], output [N, Cout, Ho, Wo] with Ho = (Hi-1)*s - 2p + k + outputPadding.
 /// It is the adjoint of Conv2d, so it reuses the same unfold/fold pair the other way round.
-public enum ConvTranspose2DKernel {
+public enum ConvTranspose2DKernel: ConvolutionKernel {
+    public static let name = "ConvTranspose2d"
+    public static let inputChannelAxis = 0
+    public static let isTransposed = true
+
     /// Output shape for an input shape, or nil if it would be empty.
     public static func outputShape(input: [Int], weight: [Int], geometry g: ConvGeometry) -> [Int]? {
         let h = g.transposedOutput(input[2]), w = g.transposedOutput(input[3])

@@ -7,6 +7,6 @@ struct DCGANCommand: ParsableCommand {
         commandName: "dcgan",
         abstract: "Train, sample and benchmark deep convolutional GANs (Radford et al., 2015) on the CPU.",
         version: Checkpoint.toolVersion,
-        subcommands: [TrainCommand.self, SampleCommand.self, EvaluateCommand.self, AnimateCommand.self, BenchCommand.self],
+        subcommands: [TrainCommand.self, SampleCommand.self, EvaluateCommand.self, AnimateCommand.self, BenchCommand.self, DatasetCommand.self],
         defaultSubcommand: nil)
 }

@@ -11,8 +11,16 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")).")
     var dataset = "fashion-mnist"
-    @Option(help: "Folder holding the dataset's files.")
+    @Option(help: "Folder holding the dataset's files (for packed: the packed file).")
     var dataRoot = MNISTDataset.defaultRoot
+    @Option(help: "Part of a dataset that ships in two (mnist, fashion-mnist, cifar10): train or test.")
+    var split = "train"
+    @Option(help: "Keep only these classes: an index (5), a list (3,5) or names (cat,dog).")
+    var classes: String?
+    @Option(help: "Fraction of the images, after a seeded shuffle, kept out of training (their count is reported).")
+    var holdout = 0.0
+    @Option(help: "The uint8 array (N x H x W x C or N x H x W) an hdf5 dataset reads.")
+    var hdf5Key = "images"
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Images per batch.")
     var batchSize = 128
@@ -55,15 +63,16 @@ struct TrainCommand: ParsableCommand {
         let run: TrainingRun
         if let resume {
             run = try TrainingRun.resume(folder: RunFolder(resume)) { training, model in
-                try DatasetCatalog.load(name: training.dataset, root: training.dataRoot, imageSize: model.imageSize,
-                                        channels: model.channels, seed: training.seed)
+                try Self.loadData(training, model)
             }
             print("resuming \(resume) at step \(run.step) of \(run.trainer.training.iterations)")
         } else {
             let model = modelOptions.model
             try model.validate()
-            let data = try DatasetCatalog.load(name: dataset, root: dataRoot, imageSize: model.imageSize, channels: model.channels,
-                                               seed: seed)
+            var selection = TrainingConfig()
+            (selection.dataset, selection.dataRoot, selection.seed) = (dataset, dataRoot, seed)
+            (selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (split, classes, holdout, hdf5Key)
+            let data = try Self.loadData(selection, model)
             let training = try trainingConfig(datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
@@ -81,10 +90,22 @@ struct TrainCommand: ParsableCommand {
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
     }
 
+    /// The training images the settings name, printing what loading had to say once.
+    private static func loadData(_ training: TrainingConfig, _ model: ModelConfig) throws -> ImageDataset {
+        let loaded = try DatasetCatalog.load(name: training.dataset, root: training.dataRoot, imageSize: model.imageSize,
+                                             channels: model.channels, options: training.datasetOptions())
+        for note in loaded.notes { print(note) }
+        return loaded.training
+    }
+
     private func trainingConfig(datasetCount: Int) throws -> TrainingConfig {
         var t = TrainingConfig()
         t.dataset = dataset
         t.dataRoot = dataRoot
+        t.split = split
+        t.classes = classes
+        t.holdout = holdout
+        t.hdf5Key = hdf5Key
         t.batchSize = batchSize
         guard let kind = TrainingConfig.OptimizerKind(rawValue: optimizer) else { throw ConfigError("unknown optimizer '\(optimizer)' (adam or rmsprop)") }
         guard let noiseKind = TrainingConfig.NoiseKind(rawValue: noise) else { throw ConfigError("unknown noise '\(noise)' (uniform or normal)") }
