@@ -1,7 +1,9 @@
 import Tensor
 
-/// A pointwise non-linearity. With `inPlace` it overwrites its input (as PyTorch's
-/// `inplace=True`), saving a buffer; its backward needs only its output either way.
+/// A pointwise non-linearity. With `inPlace` it overwrites its input in the forward pass (as
+/// PyTorch's `inplace=True`) and the gradient it is given in the backward pass, which saves
+/// two buffers and, more to the point, their memory traffic; its backward needs only its
+/// output either way.
 public final class Activation: Layer {
     public let kind: ActivationKind
     public let inPlace: Bool
@@ -28,7 +30,7 @@ public final class Activation: Layer {
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
         guard inputGradientNeeded else { return dy }
-        let dx = inputGradient.get(dy.shape)
+        let dx = inPlace ? dy : inputGradient.get(dy.shape)
         ActivationKernel.backward(kind, output: output, outputGradient: dy, inputGradient: dx)
         return dx
     }

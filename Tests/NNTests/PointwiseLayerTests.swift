@@ -19,8 +19,9 @@ import Testing
         let x = randomTensor([3, 2, 6, 5], -2, 2, seed: 101)
         let y1 = plain(x).array, y2 = inPlace(x).array
         expectIdentical(y2, y1, "output")
+        // The in-place network also overwrites the gradient it is handed: give each its own copy.
         let dy = randomTensor([3, 2, 2, 2], seed: 102)
-        expectIdentical(inPlace.backward(dy).array, plain.backward(dy).array, "input gradient")
+        expectIdentical(inPlace.backward(dy.copy()).array, plain.backward(dy.copy()).array, "input gradient")
         for (p, q) in zip(plain.parameters, inPlace.parameters) { expectIdentical(q.gradient.array, p.gradient.array, "parameter gradient") }
 
         // On its own: the input tensor itself becomes the output.
@@ -29,6 +30,8 @@ import Testing
         #expect(output.storage === input.storage)
         expectIdentical(input.array, Activation(kind)(x).array, "in place on its own")
         #expect(x.array.indices.contains { x[$0] != input[$0] }, "the input was overwritten")
+        let gradient = randomTensor(x.shape, seed: 103)
+        #expect(layer.backward(gradient).storage === gradient.storage, "the gradient is computed in place")
     }
 
     @Test func dropoutZeroesAndScalesWithOneMask() {
