@@ -29,7 +29,9 @@ let package = Package(
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         // Debian's serial HDF5 keeps its headers in /usr/include/hdf5/serial; its hdf5.pc says so.
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        // Our own AVX-512 matrix kernel; optimised even in debug builds, which the tests use.
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastMath),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: fastMath),
         .target(name: "Data", dependencies: ["Tensor", "CPNG", "CZlib", "CTurboJPEG", "CLMDB", "CHDF5"], swiftSettings: fastMath),
         .target(name: "GAN", dependencies: ["NN", "Data", "CZlib"], swiftSettings: fastMath),

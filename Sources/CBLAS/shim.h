@@ -2,3 +2,4 @@
 /* Declared by OpenBLAS but not in every cblas.h: the thread-count controls. */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 
 /// The one interface that matrix products go through. Another backend (oneDNN, Accelerate,
@@ -17,7 +18,18 @@ public protocol GEMMEngine: Sendable {
 /// The engine registry.
 public enum GEMM {
     /// The engine every kernel uses. Set it once at start-up, before any training.
-    nonisolated(unsafe) public static var engine: any GEMMEngine = OpenBLASEngine()
+    nonisolated(unsafe) public static var engine: any GEMMEngine = fastestEngine()
+
+    /// OpenBLAS when it runs AVX-512 kernels of its own (or the processor has none), else this
+    /// package's AVX-512 kernel: OpenBLAS may be pinned to older kernels (`OPENBLAS_CORETYPE`)
+    /// or predate the processor, and then runs at half speed. Measured on Zen 5: OpenBLAS's
+    /// AVX-512 kernels are about 10% faster than ours, its AVX2 kernels 20-40% slower.
+    public static func fastestEngine() -> any GEMMEngine {
+        let core = String(cString: openblas_get_corename()).lowercased()
+        let openBLASHasAVX512 = ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"].contains(core)
+        if !openBLASHasAVX512, let ours = AVX512Engine() { return ours }
+        return OpenBLASEngine()
+    }
 
     /// Convenience entry point forwarding to `engine`.
     @inlinable
@@ -33,10 +45,10 @@ public enum GEMM {
 
 /// SGEMM through OpenBLAS's CBLAS interface.
 ///
-/// OpenBLAS runs single-threaded and this engine splits each large product into one block of
-/// columns (or rows) per thread itself: OpenBLAS's own worker threads spin after every call,
-/// and on a machine with as many threads as cores that spinning starves the convolution
-/// loops that run between the products (measured: 20% of a training step).
+/// OpenBLAS runs single-threaded and the product is split over our own threads (see
+/// `splitOverThreads`): OpenBLAS's own worker threads spin after every call, and on a machine
+/// with as many threads as cores that spinning starves the convolution loops that run between
+/// the products (measured: 20% of a training step).
 public struct OpenBLASEngine: GEMMEngine {
     public init() { openblas_set_num_threads(1) }
 
@@ -50,44 +62,73 @@ public struct OpenBLASEngine: GEMMEngine {
                                         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
         }
-        let threads = Parallelism.threadCount
-        // Below ~4 MFLOP a hand-off costs more than it saves.
-        guard threads > 1, m * n * k >= 1 << 21, max(m, n) >= 2 * threads else {
-            Self.call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-            return
+        splitOverThreads(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+            cblas_sgemm(CblasRowMajor, $0 ? CblasTrans : CblasNoTrans, $1 ? CblasTrans : CblasNoTrans,
+                        Int32($2), Int32($3), Int32($4), $5, $6, Int32($7), $8, Int32($9), $10, $11, Int32($12))
         }
-        let pointers = UncheckedSendable((a, b, c))
-        let splitColumns = n >= m
-        DispatchQueue.concurrentPerform(iterations: threads) { part in
-            let (a, b, c) = pointers.value
-            if splitColumns {
-                // Blocks of 16 columns keep each part aligned to the vector width.
-                let (first, last) = (Self.boundary(part, threads, n), Self.boundary(part + 1, threads, n))
-                Self.call(transA, transB, m, last - first, k, alpha, a, lda, b + (transB ? first * ldb : first), ldb,
-                          beta, c + first, ldc)
-            } else {
-                let (first, last) = (Self.boundary(part, threads, m), Self.boundary(part + 1, threads, m))
-                Self.call(transA, transB, last - first, n, k, alpha, a + (transA ? first : first * lda), lda, b, ldb,
-                          beta, c + first * ldc, ldc)
-            }
-        }
-    }
-
-    /// Where part `index` of `parts` starts, rounded to a multiple of 16 (the last part ends at `total`).
-    private static func boundary(_ index: Int, _ parts: Int, _ total: Int) -> Int {
-        index == parts ? total : min(total, (total * index / parts + 8) / 16 * 16)
-    }
-
-    private static func call(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
-                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        if m == 0 || n == 0 { return }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Our threads split the work; OpenBLAS itself stays single-threaded.
     public func setThreadCount(_ count: Int) { openblas_set_num_threads(1) }
+}
+
+/// SGEMM through this package's own AVX-512 kernel (`Sources/CKernels`), split over our
+/// threads like `OpenBLASEngine`. Available only where the processor has AVX-512.
+public struct AVX512Engine: GEMMEngine {
+    /// Nil on processors without AVX-512.
+    public init?() {
+        guard ck_has_avx512() else { return nil }
+    }
+
+    public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafePointer<Float>, ldb: Int,
+                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        splitOverThreads(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+            ck_sgemm_avx512($0, $1, Int32($2), Int32($3), Int32($4), $5, $6, Int32($7), $8, Int32($9), $10, $11, Int32($12))
+        }
+    }
+
+    public func setThreadCount(_ count: Int) {}
+}
+
+/// A single-threaded SGEMM with the argument order of `GEMMEngine.sgemm`.
+typealias SingleThreadedGEMM = (Bool, Bool, Int, Int, Int, Float, UnsafePointer<Float>, Int, UnsafePointer<Float>, Int,
+                                Float, UnsafeMutablePointer<Float>, Int) -> Void
+
+/// Runs a product on `Parallelism.threadCount` threads, each computing one block of columns of
+/// C (or of rows, when C is taller than wide); small products run on the calling thread.
+func splitOverThreads(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                      _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                      _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ gemm: @escaping SingleThreadedGEMM) {
+    let threads = Parallelism.threadCount
+    // Below ~4 MFLOP a hand-off costs more than it saves.
+    guard threads > 1, m * n * k >= 1 << 21, max(m, n) >= 32 * threads else {
+        if m > 0 && n > 0 { gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) }
+        return
+    }
+    // Blocks of 16 keep each part aligned to the vector width.
+    @Sendable func boundary(_ index: Int, _ total: Int) -> Int {
+        index == threads ? total : min(total, (total * index / threads + 8) / 16 * 16)
+    }
+    let shared = UncheckedSendable((a, b, c, gemm))
+    let splitColumns = n >= m
+    DispatchQueue.concurrentPerform(iterations: threads) { part in
+        let (a, b, c, gemm) = shared.value
+        if splitColumns {
+            let (first, last) = (boundary(part, n), boundary(part + 1, n))
+            if last > first {
+                gemm(transA, transB, m, last - first, k, alpha, a, lda, b + (transB ? first * ldb : first), ldb,
+                     beta, c + first, ldc)
+            }
+        } else {
+            let (first, last) = (boundary(part, m), boundary(part + 1, m))
+            if last > first {
+                gemm(transA, transB, last - first, n, k, alpha, a + (transA ? first : first * lda), lda, b, ldb,
+                     beta, c + first * ldc, ldc)
+            }
+        }
+    }
 }
 
 /// The plain triple loop, accumulated in Double: the reference the fast engines are tested

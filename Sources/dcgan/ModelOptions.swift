@@ -22,13 +22,24 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Thread count shared by every subcommand.
+/// Thread count and matrix engine, shared by every subcommand.
 struct ThreadOptions: ParsableArguments {
     @Option(help: "Threads for the kernels and the matrix products (default: 2).")
     var threads = 2
+    @Option(help: "Matrix-product engine: auto (OpenBLAS when its AVX-512 kernels run, else our own AVX-512 kernel where the processor has AVX-512), avx512, openblas or reference.")
+    var engine = "auto"
 
     func apply() throws {
         guard threads >= 1 && threads <= 256 else { throw ConfigError("threads must be between 1 and 256, not \(threads)") }
+        switch engine {
+        case "auto": GEMM.engine = GEMM.fastestEngine()
+        case "avx512":
+            guard let avx512 = AVX512Engine() else { throw ConfigError("this processor has no AVX-512: use --engine openblas") }
+            GEMM.engine = avx512
+        case "openblas": GEMM.engine = OpenBLASEngine()
+        case "reference": GEMM.engine = ReferenceGEMMEngine()
+        default: throw ConfigError("unknown engine '\(engine)' (auto, avx512, openblas or reference)")
+        }
         Parallelism.setThreadCount(threads)
     }
 }

@@ -83,6 +83,31 @@ import Tensor
     @Test(arguments: cases)
     func referenceEngineMatchesDefinition(_ c: Case) { check(ReferenceGEMMEngine(), c) }
 
+    /// Our AVX-512 kernel, on processors that have it (elsewhere it cannot be built into an engine).
+    @Test(arguments: cases)
+    func avx512EngineMatchesDefinition(_ c: Case) {
+        guard let engine = AVX512Engine() else { return }
+        check(engine, c)
+    }
+
+    /// The AVX-512 kernel beyond every one of its block sizes (KC 256, MC 192, NC 3072), in all
+    /// four transpositions, split over two threads, against OpenBLAS (itself checked above).
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func avx512EngineAgreesWithOpenBLASOnLargeProducts(_ transposed: (Bool, Bool)) {
+        guard let engine = AVX512Engine() else { return }
+        var rng = RandomGenerator(seed: 17)
+        let (m, n, k) = (205, 3107, 531)
+        let a = randomFloats(m * k, rng: &rng), b = randomFloats(k * n, rng: &rng), c0 = randomFloats(m * n, rng: &rng)
+        var ours = c0, theirs = c0
+        let (lda, ldb) = (transposed.0 ? m : k, transposed.1 ? k : n)
+        engine.sgemm(transA: transposed.0, transB: transposed.1, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, b: b, ldb: ldb,
+                     beta: -1.5, c: &ours, ldc: n)
+        OpenBLASEngine().sgemm(transA: transposed.0, transB: transposed.1, m: m, n: n, k: k, alpha: 0.75, a: a, lda: lda, b: b,
+                               ldb: ldb, beta: -1.5, c: &theirs, ldc: n)
+        // Sums of 531 products: rounding grows with sqrt(k), still far below 1e-5 of the scale (~20).
+        expectClose(ours.map(Double.init), theirs.map(Double.init))
+    }
+
     /// The two engines agree on one bigger product, well beyond the blocking sizes of OpenBLAS.
     @Test func enginesAgreeOnALargeProduct() {
         var rng = RandomGenerator(seed: 3)
@@ -97,7 +122,7 @@ import Tensor
     }
 
     /// A product small enough to do by hand: [[1,2,3],[4,5,6]] x [[7,8],[9,10],[11,12]] = [[58,64],[139,154]].
-    @Test(arguments: [OpenBLASEngine() as any GEMMEngine, ReferenceGEMMEngine()])
+    @Test(arguments: [OpenBLASEngine() as any GEMMEngine, ReferenceGEMMEngine()] + [AVX512Engine()].compactMap { $0 })
     func handComputedProduct(_ engine: any GEMMEngine) {
         let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [7, 8, 9, 10, 11, 12]
         var c: [Float] = [1, 1, 1, 1]

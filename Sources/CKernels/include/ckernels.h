@@ -1,0 +1,15 @@
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stdbool.h>
+
+/// True when the processor has the AVX-512 instructions `ck_sgemm_avx512` needs.
+bool ck_has_avx512(void);
+
+/// Single-threaded row-major SGEMM: C = alpha * op(A) * op(B) + beta * C, where op(A) is
+/// m x k and op(B) is k x n. Call only when `ck_has_avx512()` is true.
+void ck_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                     const float *a, int lda, const float *b, int ldb,
+                     float beta, float *c, int ldc);
+
+#endif
