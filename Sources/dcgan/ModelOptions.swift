@@ -2,23 +2,30 @@ import ArgumentParser
 import GAN
 import Tensor
 
-/// The options that shape the networks, shared by `train` and `bench`.
+/// The options that shape the networks, shared by `train` and `bench`. They are optional so
+/// that `train --resume` can tell a setting the user gave (which must then agree with the
+/// checkpoint) from a default.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Image height and width: 28, 32, 48, 64, 96 or 128 (a base of 3-7 doubled at least twice).")
-    var imageSize = 28
-    @Option(help: "Image channels: 1 (gray) or 3 (RGB).")
-    var channels = 1
-    @Option(help: "Size of the latent vector z.")
-    var nz = 100
-    @Option(help: "Generator width (channels of its last hidden layer).")
-    var ngf = 64
-    @Option(help: "Discriminator width (channels of its first layer).")
-    var ndf = 64
+    @Option(help: "Image height and width: 28, 32, 48, 64, 96 or 128 (a base of 3-7 doubled at least twice). Default 28.")
+    var imageSize: Int?
+    @Option(help: "Image channels: 1 (gray) or 3 (RGB). Default 1.")
+    var channels: Int?
+    @Option(help: "Size of the latent vector z. Default 100.")
+    var nz: Int?
+    @Option(help: "Generator width (channels of its last hidden layer). Default 64.")
+    var ngf: Int?
+    @Option(help: "Discriminator width (channels of its first layer). Default 64.")
+    var ndf: Int?
     @Flag(help: "BatchNorm without learned scale and shift (the paper's supplement 8.1).")
     var noBatchNormAffine = false
 
-    var model: ModelConfig {
-        ModelConfig(imageSize: imageSize, channels: channels, nz: nz, ngf: ngf, ndf: ndf, batchNormAffine: !noBatchNormAffine)
+    /// The configuration, with defaults for what was not given.
+    var model: ModelConfig { model(over: ModelConfig()) }
+
+    /// `base` with the given options applied.
+    func model(over base: ModelConfig) -> ModelConfig {
+        ModelConfig(imageSize: imageSize ?? base.imageSize, channels: channels ?? base.channels, nz: nz ?? base.nz,
+                    ngf: ngf ?? base.ngf, ndf: ndf ?? base.ndf, batchNormAffine: noBatchNormAffine ? false : base.batchNormAffine)
     }
 }
 

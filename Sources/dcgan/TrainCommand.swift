@@ -63,7 +63,11 @@ struct TrainCommand: ParsableCommand {
         let run: TrainingRun
         if let resume {
             run = try TrainingRun.resume(folder: RunFolder(resume)) { training, model in
-                try Self.loadData(training, model)
+                // Model options given with --resume must describe the run being resumed.
+                guard modelOptions.model(over: model) == model else {
+                    throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.imageSize)x\(model.imageSize)x\(model.channels), nz \(model.nz), ngf \(model.ngf), ndf \(model.ndf))")
+                }
+                return try Self.loadData(training, model)
             }
             print("resuming \(resume) at step \(run.step) of \(run.trainer.training.iterations)")
         } else {
