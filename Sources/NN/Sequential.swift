@@ -8,9 +8,14 @@ public final class Sequential: Layer {
     /// Each layer's input shape in the last forward pass, kept only while profiling.
     private var inputShapes: [[Int]] = []
 
+    /// Every layer's parameters, in order; gathered once (the layers never change) so that
+    /// zeroing and freezing allocate nothing in the training loop.
+    public let parameters: [Parameter]
+
     public init(_ layers: [Layer], name: String = "net") {
         self.layers = layers
         self.name = name
+        parameters = layers.flatMap(\.parameters)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -36,7 +41,6 @@ public final class Sequential: Layer {
         return gradient
     }
 
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
 
     /// Running statistics, named by layer index so checkpoints can check them one by one.
     public var buffers: [(name: String, tensor: Tensor)] {
