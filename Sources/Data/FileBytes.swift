@@ -6,17 +6,8 @@ import Foundation
 /// Plain POSIX calls rather than `FileManager`, so that a failure says why (errno) and a
 /// missing file reads "not found".
 func readFileBytes(path: String, maxBytes: Int, slack: Int = 0) throws -> [UInt8] {
-    let descriptor = open(path, O_RDONLY)
-    guard descriptor >= 0 else {
-        let code = errno
-        throw DataError(path: path, code == ENOENT ? "not found" : "cannot open: \(DataError.systemMessage(code))")
-    }
+    let (descriptor, info) = try openForReading(path: path)
     defer { close(descriptor) }
-
-    var info = stat()
-    guard fstat(descriptor, &info) == 0 else {
-        throw DataError(path: path, "cannot stat: \(DataError.systemMessage(errno))")
-    }
     if (info.st_mode & S_IFMT) == S_IFDIR { throw DataError(path: path, "is a directory, not a file") }
     let size = Int(info.st_size)
     guard size - slack <= maxBytes else {
@@ -36,4 +27,20 @@ func readFileBytes(path: String, maxBytes: Int, slack: Int = 0) throws -> [UInt8
         filled += got
     }
     return bytes
+}
+
+/// Opens `path` read-only and reads its status; the caller closes the descriptor.
+func openForReading(path: String) throws -> (descriptor: Int32, info: stat) {
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else {
+        let code = errno
+        throw DataError(path: path, code == ENOENT ? "not found" : "cannot open: \(DataError.systemMessage(code))")
+    }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0 else {
+        let code = errno
+        close(descriptor)
+        throw DataError(path: path, "cannot stat: \(DataError.systemMessage(code))")
+    }
+    return (descriptor, info)
 }

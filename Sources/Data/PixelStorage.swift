@@ -56,15 +56,9 @@ final class MappedFile: @unchecked Sendable {
 
     /// Maps `path`; an empty file cannot be mapped and is reported as such.
     init(path: String) throws {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else {
-            let code = errno
-            throw DataError(path: path, code == ENOENT ? "not found" : "cannot open: \(DataError.systemMessage(code))")
-        }
+        let (descriptor, info) = try openForReading(path: path)
         // The mapping stays valid after the descriptor is closed.
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw DataError(path: path, "cannot stat: \(DataError.systemMessage(errno))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(path: path, "is not a regular file") }
         let length = Int(info.st_size)
         guard length > 0 else { throw DataError(path: path, "is empty") }
