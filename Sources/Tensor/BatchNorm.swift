@@ -13,12 +13,13 @@ public enum BatchNormKernel {
         Parallelism.forEachChunk(c, costPerItem: 3 * count) { channels in
             let (x, y, mean, invStd, rMean, rVar, g, b) = ptrs.value
             for ch in channels {
-                // Two passes in Double: the variance of large, offset activations stays exact.
+                // Two passes (mean, then squared deviations from it): the variance of large,
+                // offset activations stays exact, as E[x^2] - E[x]^2 would not.
                 var sum = 0.0
-                for i in 0..<n { let row = x + (i * c + ch) * s; for j in 0..<s { sum += Double(row[j]) } }
+                for i in 0..<n { sum += VectorSums.sum(x + (i * c + ch) * s, s) }
                 let mu = sum / Double(count)
                 var squares = 0.0
-                for i in 0..<n { let row = x + (i * c + ch) * s; for j in 0..<s { let d = Double(row[j]) - mu; squares += d * d } }
+                for i in 0..<n { squares += VectorSums.squaredDeviations(x + (i * c + ch) * s, s, from: Float(mu)) }
                 let variance = squares / Double(count)
                 let inv = 1 / (variance + Double(eps)).squareRoot()
                 mean[ch] = Float(mu)
@@ -67,11 +68,13 @@ public enum BatchNormKernel {
             let (x, dy, dx, mean, invStd, g, dg, db) = ptrs.value
             for ch in channels {
                 let mu = mean[ch], inv = invStd[ch]
-                var sumGrad: Float = 0, sumGradXhat: Float = 0
+                var gradientSum = 0.0, moment = 0.0
                 for i in 0..<n {
-                    let xs = x + (i * c + ch) * s, gs = dy + (i * c + ch) * s
-                    for j in 0..<s { sumGrad += gs[j]; sumGradXhat += gs[j] * (xs[j] - mu) * inv }
+                    let (a, b) = VectorSums.sumAndMoment(dy + (i * c + ch) * s, x + (i * c + ch) * s, s, mean: mu)
+                    gradientSum += a
+                    moment += b
                 }
+                let sumGrad = Float(gradientSum), sumGradXhat = Float(moment) * inv
                 dg?[ch] += sumGradXhat
                 db?[ch] += sumGrad
                 guard let dx else { continue }
