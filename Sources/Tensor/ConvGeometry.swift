@@ -49,13 +49,13 @@ enum Patches {
     /// col[(c,ki,kj), n*P + (oh*Wo+ow)] = image[n, c, oh*s-p+ki, ow*s-p+kj] (0 outside).
     static func unfold(image: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
                        geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
-                       columns: UnsafeMutablePointer<Float>) {
+                       columns: UnsafeMutablePointer<Float>, serial: Bool = false) {
         let positions = outHeight * outWidth
         let rowLength = samples * positions
         let kk = g.kernel * g.kernel
         let imageSize = height * width
         let image = UncheckedSendable(image), columns = UncheckedSendable(columns)
-        Parallelism.forEachChunk(channels * kk, costPerItem: rowLength) { rows in
+        Parallelism.forEachChunk(channels * kk, costPerItem: rowLength, serial: serial) { rows in
             for row in rows {
                 let c = row / kk, ki = (row % kk) / g.kernel, kj = row % g.kernel
                 let valid = validRange(kernelOffset: kj, stride: g.stride, padding: g.padding, width: width, outWidth: outWidth)
@@ -88,14 +88,14 @@ enum Patches {
     /// The image is not cleared first.
     static func fold(columns: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
                      geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
-                     image: UnsafeMutablePointer<Float>) {
+                     image: UnsafeMutablePointer<Float>, serial: Bool = false) {
         let positions = outHeight * outWidth
         let rowLength = samples * positions
         let kk = g.kernel * g.kernel
         let imageSize = height * width
         let image = UncheckedSendable(image), columns = UncheckedSendable(columns)
         // Split by channel: different channels write disjoint parts of the image.
-        Parallelism.forEachChunk(channels, costPerItem: kk * rowLength) { channelRange in
+        Parallelism.forEachChunk(channels, costPerItem: kk * rowLength, serial: serial) { channelRange in
             for c in channelRange {
                 for n in 0..<samples {
                     let target = image.value + (n * channels + c) * imageSize

@@ -8,6 +8,8 @@ public final class ConvWorkspace: @unchecked Sendable {
     /// The input whose unfolded patches `columns` holds for the whole batch, if any: a
     /// convolution's backward pass then reuses them for the weight gradient.
     var unfoldedInput: TensorStorage?
+    /// Per-thread scratch of the per-sample paths (see `PerSample`).
+    var threadScratch: [ConvThreadScratch] = []
     public init() {}
 }
 
@@ -91,6 +93,10 @@ public enum Conv2DKernel: ConvolutionKernel {
             if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: 1) }
             return
         }
+        if PerSample.shouldUse(positions: positions) {
+            PerSample.convForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
+            return
+        }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
         let columns = workspace.columns.get([k, chunk * positions])
         let product = workspace.packed.get([cout, chunk * positions])
@@ -124,6 +130,12 @@ public enum Conv2DKernel: ConvolutionKernel {
             if let inputGradient {
                 GEMM.multiply(m: n, n: k, k: cout, a: dy, lda: cout, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: k)
             }
+            return
+        }
+        if PerSample.shouldUse(positions: positions) {
+            PerSample.convBackward(input: input, weight: weight, outputGradient: outputGradient, geometry: g,
+                                   inputGradient: inputGradient, weightGradient: weightGradient, biasGradient: biasGradient,
+                                   workspace: workspace)
             return
         }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
@@ -190,6 +202,10 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: ho * wo) }
             return
         }
+        if PerSample.shouldUse(positions: positions) {
+            PerSample.transposedForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
+            return
+        }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: cacheBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let packedInput = workspace.packed.get([cin, chunk * positions])
@@ -234,6 +250,11 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             if let inputGradient {
                 GEMM.multiply(transB: true, m: n, n: cin, k: k, a: dy, lda: k, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: cin)
             }
+            return
+        }
+        if PerSample.shouldUse(positions: positions) {
+            PerSample.transposedBackward(input: input, weight: weight, outputGradient: outputGradient, geometry: g,
+                                         inputGradient: inputGradient, weightGradient: weightGradient, workspace: workspace)
             return
         }
         let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: cacheBudget)

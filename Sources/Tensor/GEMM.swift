@@ -12,6 +12,11 @@ public protocol GEMMEngine: Sendable {
                alpha: Float, a: UnsafePointer<Float>, lda: Int,
                b: UnsafePointer<Float>, ldb: Int,
                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
+    /// The same product on the calling thread only (for callers that split work themselves).
+    func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
     func setThreadCount(_ count: Int)
 }
 
@@ -29,6 +34,17 @@ public enum GEMM {
         let openBLASHasAVX512 = ["skylakex", "cooperlake", "sapphirerapids", "zen4", "zen5"].contains(core)
         if !openBLASHasAVX512, let ours = AVX512Engine() { return ours }
         return OpenBLASEngine()
+    }
+
+    /// `multiply` on the calling thread only.
+    @inlinable
+    public static func multiplySerial(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                                      alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                                      b: UnsafePointer<Float>, ldb: Int,
+                                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        engine.sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                           b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
     }
 
     /// Convenience entry point forwarding to `engine`.
@@ -63,9 +79,22 @@ public struct OpenBLASEngine: GEMMEngine {
             return
         }
         splitOverThreads(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-            cblas_sgemm(CblasRowMajor, $0 ? CblasTrans : CblasNoTrans, $1 ? CblasTrans : CblasNoTrans,
-                        Int32($2), Int32($3), Int32($4), $5, $6, Int32($7), $8, Int32($9), $10, $11, Int32($12))
+            self.sgemmSerial(transA: $0, transB: $1, m: $2, n: $3, k: $4, alpha: $5, a: $6, lda: $7, b: $8, ldb: $9,
+                             beta: $10, c: $11, ldc: $12)
         }
+    }
+
+    public func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if k == 0 {
+            ReferenceGEMMEngine().sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Our threads split the work; OpenBLAS itself stays single-threaded.
@@ -87,6 +116,13 @@ public struct AVX512Engine: GEMMEngine {
         splitOverThreads(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
             ck_sgemm_avx512($0, $1, Int32($2), Int32($3), Int32($4), $5, $6, Int32($7), $8, Int32($9), $10, $11, Int32($12))
         }
+    }
+
+    public func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        ck_sgemm_avx512(transA, transB, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     public func setThreadCount(_ count: Int) {}
@@ -152,6 +188,14 @@ public struct ReferenceGEMMEngine: GEMMEngine {
                 c[i * ldc + j] = Float(Double(alpha) * sum + previous)
             }
         }
+    }
+
+    public func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                            alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+              beta: beta, c: c, ldc: ldc)
     }
 
     public func setThreadCount(_ count: Int) {}
