@@ -1,17 +1,17 @@
 import Tensor
 import Testing
 
-/// The per-sample paths (maps of at least `64` positions) against the Double reference, with
+/// The per-sample paths (maps of at least 256 positions) against the Double reference, with
 /// batches that split unevenly over the threads and gradients that must add to what is there.
 @Suite struct PerSampleConvolutionTests {
-    @Test(arguments: [(5, 3, 4, 12, 4, 1, 1, true), (3, 2, 6, 17, 3, 2, 1, false), (1, 4, 3, 8, 1, 1, 0, true)])
+    @Test(arguments: [(5, 3, 4, 17, 4, 1, 1, true), (3, 2, 6, 33, 3, 2, 1, false), (1, 4, 3, 16, 1, 1, 0, true)])
     func convolutionMatchesReference(_ c: (n: Int, cin: Int, cout: Int, size: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)) {
         var rng = RandomGenerator(seed: UInt64(c.size * 7 + c.n))
         let g = ConvGeometry(kernel: c.kernel, stride: c.stride, padding: c.padding)
         let x = randomTensor([c.n, c.cin, c.size, c.size], rng: &rng), w = randomTensor([c.cout, c.cin, c.kernel, c.kernel], rng: &rng)
         let b = c.bias ? randomTensor([c.cout], rng: &rng) : nil
         let outShape = Conv2DKernel.outputShape(input: x.shape, weight: w.shape, geometry: g)!
-        #expect(outShape[2] * outShape[3] >= 64, "the case must take the per-sample path")
+        #expect(outShape[2] * outShape[3] >= 256, "the case must take the per-sample path")
         let y = Tensor(zeros: outShape), workspace = ConvWorkspace()
         Conv2DKernel.forward(input: x, weight: w, bias: b, geometry: g, output: y, workspace: workspace)
         let reference = Reference.conv2d(x.doubles, x.shape, w.doubles, w.shape, bias: b?.doubles, g)
@@ -28,14 +28,14 @@ import Testing
         if c.bias { expectClose(db, zip(db0, expected.db).map { $0 + $1 }, "bias gradient (accumulated)") }
     }
 
-    @Test(arguments: [(5, 4, 3, 8, 4, 2, 1, 0, true), (3, 3, 2, 9, 3, 2, 1, 1, false), (2, 2, 5, 8, 5, 1, 2, 0, true)])
+    @Test(arguments: [(5, 4, 3, 16, 4, 2, 1, 0, true), (3, 3, 2, 17, 3, 2, 1, 1, false), (2, 2, 5, 16, 5, 1, 2, 0, true)])
     func transposedConvolutionMatchesReference(
         _ c: (n: Int, cin: Int, cout: Int, size: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int, bias: Bool)
     ) {
         var rng = RandomGenerator(seed: UInt64(c.size * 11 + c.n))
         let g = ConvGeometry(kernel: c.kernel, stride: c.stride, padding: c.padding, outputPadding: c.outputPadding)
         let x = randomTensor([c.n, c.cin, c.size, c.size], rng: &rng), w = randomTensor([c.cin, c.cout, c.kernel, c.kernel], rng: &rng)
-        #expect(c.size * c.size >= 64, "the case must take the per-sample path")
+        #expect(c.size * c.size >= 256, "the case must take the per-sample path")
         let b = c.bias ? randomTensor([c.cout], rng: &rng) : nil
         let outShape = ConvTranspose2DKernel.outputShape(input: x.shape, weight: w.shape, geometry: g)!
         let y = Tensor(zeros: outShape), workspace = ConvWorkspace()
