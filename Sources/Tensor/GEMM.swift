@@ -72,12 +72,6 @@ public struct OpenBLASEngine: GEMMEngine {
                       alpha: Float, a: UnsafePointer<Float>, lda: Int,
                       b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if k == 0 {
-            // BLAS leaves C untouched for k == 0 only when beta == 1; make it uniform.
-            ReferenceGEMMEngine().sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                                        a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-            return
-        }
         splitOverThreads(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
             self.sgemmSerial(transA: $0, transB: $1, m: $2, n: $3, k: $4, alpha: $5, a: $6, lda: $7, b: $8, ldb: $9,
                              beta: $10, c: $11, ldc: $12)
@@ -89,6 +83,7 @@ public struct OpenBLASEngine: GEMMEngine {
                             b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if k == 0 {
+            // BLAS leaves C untouched for k == 0 only when beta == 1; make it uniform.
             ReferenceGEMMEngine().sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
@@ -114,7 +109,8 @@ public struct AVX512Engine: GEMMEngine {
                       b: UnsafePointer<Float>, ldb: Int,
                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         splitOverThreads(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
-            ck_sgemm_avx512($0, $1, Int32($2), Int32($3), Int32($4), $5, $6, Int32($7), $8, Int32($9), $10, $11, Int32($12))
+            self.sgemmSerial(transA: $0, transB: $1, m: $2, n: $3, k: $4, alpha: $5, a: $6, lda: $7, b: $8, ldb: $9,
+                             beta: $10, c: $11, ldc: $12)
         }
     }
 
