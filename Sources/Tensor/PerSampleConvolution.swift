@@ -21,12 +21,13 @@ extension ConvWorkspace {
 ///
 /// It pays when a sample's product is wide enough to run at full speed on its own (measured:
 /// 128 x 256 x 1024 runs as fast as 128 x 8192 x 1024 on one core); narrower ones stay
-/// batch-wide. The threshold of 256 positions (16x16 maps) was measured against 16, 64 and
-/// 1024: 1-3% faster training and generation than 64, 3-19% faster than the others. The weight gradient is accumulated per thread and summed in thread order, so
+/// batch-wide. The threshold of 196 positions (14x14 maps) was measured: against 64, 1-3%
+/// faster training and generation at 32x32 and 64x64; against 256, 3% faster at 28x28 (the
+/// other sizes have no map between the two); 16 and 1024 were 3-19% slower. The weight gradient is accumulated per thread and summed in thread order, so
 /// results are the same from run to run for a given thread count.
 enum PerSample {
     /// Positions per sample from which a product is wide enough.
-    static let minimumPositions = 256
+    static let minimumPositions = 196
 
     static func shouldUse(positions: Int) -> Bool { positions >= minimumPositions }
 

@@ -1,7 +1,7 @@
 import Tensor
 import Testing
 
-/// The per-sample paths (maps of at least 256 positions) against the Double reference, with
+/// The per-sample paths (maps of at least `PerSample.minimumPositions` = 196 positions) against the Double reference, with
 /// batches that split unevenly over the threads and gradients that must add to what is there.
 @Suite struct PerSampleConvolutionTests {
     @Test(arguments: [(5, 3, 4, 17, 4, 1, 1, true), (3, 2, 6, 33, 3, 2, 1, false), (1, 4, 3, 16, 1, 1, 0, true)])
