@@ -42,12 +42,7 @@ func addChannelBias(_ bias: Tensor, to output: UnsafeMutablePointer<Float>, samp
 
 /// Sums a channel-major matrix [channels, length] row by row into `sums` (+=).
 func accumulateRowSums(_ matrix: UnsafePointer<Float>, rows: Int, length: Int, into sums: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        var total: Float = 0
-        let row = matrix + r * length
-        for i in 0..<length { total += row[i] }
-        sums[r] += total
-    }
+    for r in 0..<rows { sums[r] += Float(VectorSums.sum(matrix + r * length, length)) }
 }
 
 /// The kernels of a convolution layer: what `Conv2d` and `ConvTranspose2d` have in common.
