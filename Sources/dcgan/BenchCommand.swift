@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import GAN
-import NN
-import Tensor
+import DCGANKit
+import DCGANLayers
+import DCGANTensor
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import GAN
+import DCGANKit
 
 @main
 struct DCGANCommand: ParsableCommand {

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Data
+import DCGANData
 import Foundation
-import GAN
-import Tensor
+import DCGANKit
+import DCGANTensor
 
 /// `dcgan dataset`: prepares datasets for training.
 struct DatasetCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import GAN
-import Tensor
+import DCGANKit
+import DCGANTensor
 
 /// The options that shape the networks, shared by `train` and `bench`. They are optional so
 /// that `train --resume` can tell a setting the user gave (which must then agree with the

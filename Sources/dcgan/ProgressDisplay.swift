@@ -1,5 +1,5 @@
 import Foundation
-import GAN
+import DCGANKit
 
 /// Shows training progress: one live line on a terminal, a plain line every N steps in a log.
 final class ProgressDisplay {

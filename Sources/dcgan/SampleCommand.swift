@@ -1,8 +1,8 @@
 import ArgumentParser
-import Data
+import DCGANData
 import Foundation
-import GAN
-import Tensor
+import DCGANKit
+import DCGANTensor
 
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

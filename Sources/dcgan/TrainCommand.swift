@@ -1,7 +1,7 @@
 import ArgumentParser
-import Data
+import DCGANData
 import Foundation
-import GAN
+import DCGANKit
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 /// CIFAR-10 binary batches written by the test: record r of file f has label `labels[f][r]`
 /// and pixel i equal to (f * 50 + r * 7 + i) mod 256.

@@ -1,7 +1,7 @@
 import Foundation
-import Tensor
+import DCGANTensor
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct DatasetSelectionTests {
     /// Ten 1x2x2 images; image n holds bytes 10n ... 10n+3 and has label n % 3.

@@ -1,7 +1,7 @@
 import Foundation
-import Tensor
+import DCGANTensor
 import Testing
-@testable import Data
+@testable import DCGANData
 
 /// Mutation fuzzing: thousands of damaged copies of a small valid file (bits flipped, bytes
 /// overwritten, cut short, bytes inserted or removed), seeded so failures reproduce. Each

@@ -1,4 +1,4 @@
-import Data
+import DCGANData
 import Testing
 
 /// A GIF decoder written from the specification, independent of the encoder, for round trips.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct GzipTests {
     let payload: [UInt8] = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7 ^ $0 >> 5) }

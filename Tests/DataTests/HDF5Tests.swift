@@ -1,7 +1,7 @@
-import CHDF5
+import CDCGANHDF5
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 /// Serialized: the serial HDF5 library must not be entered from two threads at once.
 @Suite(.serialized) struct HDF5Tests {

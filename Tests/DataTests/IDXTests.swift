@@ -1,5 +1,5 @@
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct IDXTests {
     @Test func parsesHeaderAndValues() throws {

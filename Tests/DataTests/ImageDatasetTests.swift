@@ -1,6 +1,6 @@
-import Tensor
+import DCGANTensor
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct ImageDatasetTests {
     @Test func fillBatchScalesSelectedImagesToMinusOneOne() {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct ImageFolderTests {
     /// A constant square image, interleaved.

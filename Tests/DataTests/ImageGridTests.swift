@@ -1,7 +1,7 @@
 import Foundation
-import Tensor
+import DCGANTensor
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct ImageGridTests {
     @Test func tilesAndPaddingLandWhereTorchvisionPutsThem() {

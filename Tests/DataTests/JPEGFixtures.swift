@@ -1,6 +1,6 @@
-import CTurboJPEG
+import CDCGANTurboJPEG
 import Testing
-@testable import Data
+@testable import DCGANData
 
 /// Encodes interleaved 8-bit pixels (1 channel gray or 3 RGB) as a JPEG with TurboJPEG's
 /// compressor, 4:4:4 (no chroma subsampling, so colours survive small images).

@@ -1,5 +1,5 @@
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct JPEGTests {
     @Test(arguments: [1, 3])

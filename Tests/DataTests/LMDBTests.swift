@@ -1,7 +1,7 @@
-import CLMDB
+import CDCGANLMDB
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct LMDBTests {
     /// Writes `records` (key, value) into a single-file LMDB environment at `path`.

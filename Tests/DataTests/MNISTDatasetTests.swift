@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct MNISTDatasetTests {
     /// Four 3x2 images whose pixels encode their position, and their labels.

@@ -1,4 +1,4 @@
-import CZlib
+import CDCGANZlib
 import Testing
 
 /// A PNG assembled chunk by chunk: signature, IHDR, extra chunks, one IDAT of `rows`

@@ -1,5 +1,5 @@
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct PNGTests {
     @Test(arguments: [1, 2, 3, 4])

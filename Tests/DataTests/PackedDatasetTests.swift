@@ -1,7 +1,7 @@
 import Foundation
-import Tensor
+import DCGANTensor
 import Testing
-@testable import Data
+@testable import DCGANData
 
 @Suite struct PackedDatasetTests {
     let labelled = ImageDataset(count: 3, channels: 3, height: 4, width: 4, pixels: (0..<144).map { UInt8($0) },

@@ -1,7 +1,7 @@
-import CZlib
+import CDCGANZlib
 import Foundation
 import Testing
-@testable import Data
+@testable import DCGANData
 
 /// A fresh empty directory for one test, removed when the value is released.
 final class TemporaryDirectory {

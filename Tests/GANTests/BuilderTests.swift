@@ -1,6 +1,6 @@
-import GAN
-import NN
-import Tensor
+import DCGANKit
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 @Suite struct BuilderTests {

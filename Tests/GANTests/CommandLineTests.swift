@@ -1,7 +1,7 @@
-import CZlib
-import Data
+import CDCGANZlib
+import DCGANData
 import Foundation
-import GAN
+import DCGANKit
 import Testing
 
 /// Runs the built `dcgan` tool on bad input: each case must end with a non-zero exit, one line

@@ -1,5 +1,5 @@
-import GAN
-import Tensor
+import DCGANKit
+import DCGANTensor
 import Testing
 
 @Suite struct FrechetDistanceTests {

@@ -1,6 +1,6 @@
-import Data
+import DCGANData
 import Foundation
-import GAN
+import DCGANKit
 
 /// A tiny model and a fast training configuration for end-to-end tests.
 enum Tiny {

@@ -1,7 +1,7 @@
-import Data
+import DCGANData
 import Foundation
-import GAN
-import Tensor
+import DCGANKit
+import DCGANTensor
 import Testing
 
 @Suite struct TrainingTests {

@@ -1,5 +1,5 @@
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 /// Running statistics, evaluation mode and eps, with the expected numbers worked out by hand.

@@ -1,5 +1,5 @@
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 @Suite struct InitializerTests {

@@ -1,5 +1,5 @@
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 /// Each layer wires its parameters, geometry and buffers to its kernel as PyTorch's module does:

@@ -1,6 +1,6 @@
 import Foundation
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 /// Each optimiser over three steps against its published formula, evaluated here in Double.

@@ -1,5 +1,5 @@
 import Foundation
-import Tensor
+import DCGANTensor
 
 /// The arrays of a parity fixture written by `scripts/make_parity_fixture.py`: an ASCII header
 /// ("DCGANPARITY 1", then "<name> <d0>x<d1>x..." per array, then "END"), followed by the

@@ -1,6 +1,6 @@
 import Foundation
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 /// One whole DCGAN training step (the 32x32 generator and discriminator of the canonical PyTorch

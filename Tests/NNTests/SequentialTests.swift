@@ -1,6 +1,6 @@
 import Foundation
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 @Suite struct SequentialTests {

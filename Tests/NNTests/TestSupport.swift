@@ -1,5 +1,5 @@
-import NN
-import Tensor
+import DCGANLayers
+import DCGANTensor
 import Testing
 
 // Shared helpers of the layer and optimiser tests.

@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 @Suite struct ActivationKernelTests {
     struct Case: Sendable, CustomTestStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Tensor
+import DCGANTensor
 
 @Suite struct BatchNormKernelTests {
     struct Case: Sendable, CustomTestStringConvertible {

@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 /// Output sizes against the formulas of PyTorch's documentation, written out as numbers:
 /// Conv2d: floor((H + 2p - k) / s) + 1; ConvTranspose2d: (H - 1) s - 2p + k + output_padding.

@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 /// One point of the convolution test grid.
 struct ConvCase: Sendable, CustomTestStringConvertible {

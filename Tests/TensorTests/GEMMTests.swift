@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 /// C = alpha * op(A) * op(B) + beta * C, row-major with row strides, for every engine.
 @Suite struct GEMMTests {

@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 @Suite struct LayoutKernelTests {
     struct UpsampleCase: Sendable, CustomTestStringConvertible {

@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 @Suite struct LinearKernelTests {
     struct Case: Sendable, CustomTestStringConvertible {

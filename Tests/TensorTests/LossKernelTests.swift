@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Tensor
+import DCGANTensor
 
 @Suite struct LossKernelTests {
     enum Kind: String, Sendable, CaseIterable { case bceWithLogits, bce, mse }

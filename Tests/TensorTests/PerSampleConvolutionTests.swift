@@ -1,4 +1,4 @@
-import Tensor
+import DCGANTensor
 import Testing
 
 /// The per-sample paths (maps of at least `PerSample.minimumPositions` = 196 positions) against the Double reference, with

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Tensor
+import DCGANTensor
 
 /// xoshiro256** seeded by SplitMix64, written again here from Blackman and Vigna's C sources
 /// (prng.di.unimi.it), with its own state layout, so that the generator is checked against a

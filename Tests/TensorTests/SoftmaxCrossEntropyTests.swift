@@ -1,4 +1,4 @@
-import Tensor
+import DCGANTensor
 import Testing
 
 @Suite struct SoftmaxCrossEntropyTests {

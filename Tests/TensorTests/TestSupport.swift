@@ -1,5 +1,5 @@
 import Testing
-import Tensor
+import DCGANTensor
 
 // Shared helpers of the kernel tests: seeded data, Float <-> Double conversion, the tolerance
 // rule, and central finite differences in Double.

@@ -1,0 +1,90 @@
+import Foundation
+import DCGANTensor
+
+/// Serves shuffled batches of a dataset from a background thread, a few batches ahead, so
+/// that training does not wait on data.
+///
+/// The order is a pure function of the seed and the batch number: epoch e visits the images
+/// in the permutation drawn from a generator seeded with (seed, e), and incomplete final
+/// batches are dropped (every batch has the same shape, which BatchNorm and the buffers want).
+/// A loader started at batch b therefore continues exactly where a run that stopped at b was.
+public final class BatchLoader: @unchecked Sendable {
+    public let dataset: ImageDataset
+    public let batchSize: Int
+    public let seed: UInt64
+    /// Full batches per pass over the data.
+    public var batchesPerEpoch: Int { dataset.count / batchSize }
+    /// Seconds `next()` spent waiting for the background thread.
+    public private(set) var waitSeconds = 0.0
+
+    private let slots: [Tensor]
+    private let filled = DispatchSemaphore(value: 0)
+    private let free: DispatchSemaphore
+    private var handedOut: Int?
+    private var nextSlotToRead = 0
+    private let stopLock = NSLock()
+    private var stopped = false
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Starts serving at batch number `startBatch` (counted from the first batch of epoch 0).
+    public init(dataset: ImageDataset, batchSize: Int, seed: UInt64, startBatch: Int = 0, prefetch: Int = 3) {
+        precondition(batchSize >= 1 && dataset.count >= batchSize, "dataset smaller than one batch")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.seed = seed
+        slots = (0..<prefetch).map { _ in Tensor(zeros: [batchSize, dataset.channels, dataset.height, dataset.width]) }
+        // Created at zero and raised: libdispatch traps when a semaphore is destroyed below
+        // its initial value, which a loader stopped mid-run would be.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<prefetch { free.signal() }
+        let thread = Thread { [unowned self] in self.produce(from: startBatch) }
+        thread.name = "dcgan.loader"
+        thread.start()
+    }
+
+    /// The order of the images in epoch `epoch`.
+    public func permutation(epoch: Int) -> [Int] {
+        var rng = RandomGenerator(seed: seed ^ (UInt64(epoch + 1) &* 0x9E37_79B9_7F4A_7C15))
+        return rng.permutation(dataset.count)
+    }
+
+    /// The next batch, [batchSize, C, H, W] in [-1, 1]. It stays valid until the next call.
+    public func next() -> Tensor {
+        if handedOut != nil { free.signal() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        filled.wait()
+        waitSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let slot = nextSlotToRead
+        nextSlotToRead = (nextSlotToRead + 1) % slots.count
+        handedOut = slot
+        return slots[slot]
+    }
+
+    /// Stops the background thread; call before dropping the loader.
+    public func stop() {
+        stopLock.lock(); stopped = true; stopLock.unlock()
+        free.signal()
+        finished.wait()
+    }
+
+    private var isStopped: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopped }
+
+    private func produce(from startBatch: Int) {
+        var batch = startBatch
+        var epoch = -1
+        var order: [Int] = []
+        var slot = 0
+        while true {
+            free.wait()
+            if isStopped { break }
+            let batchEpoch = batch / batchesPerEpoch
+            if batchEpoch != epoch { epoch = batchEpoch; order = permutation(epoch: epoch) }
+            let first = (batch % batchesPerEpoch) * batchSize
+            dataset.fillBatch(slots[slot], indices: order[first..<(first + batchSize)])
+            slot = (slot + 1) % slots.count
+            batch += 1
+            filled.signal()
+        }
+        finished.signal()
+    }
+}

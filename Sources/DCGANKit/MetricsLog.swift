@@ -1,0 +1,35 @@
+import DCGANData
+import Foundation
+
+/// `metrics.csv`: one row per iteration. Rows are appended in memory and the file is
+/// rewritten atomically whenever a checkpoint is written, so the log on disk always matches
+/// the latest checkpoint (a resumed run continues it without duplicate rows).
+public final class MetricsLog {
+    public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
+    public let path: String
+    private var lines: [String]
+
+    /// Starts a new log, or continues the one at `path` keeping rows up to `step` (resume).
+    public init(path: String, resumingAt step: Int? = nil) throws {
+        self.path = path
+        lines = [MetricsLog.header]
+        guard let step else { return }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw DataError(path: path, "cannot be read to resume the run")
+        }
+        for line in text.split(separator: "\n").dropFirst() {
+            if let first = line.split(separator: ",").first, let rowStep = Int(first), rowStep <= step { lines.append(String(line)) }
+        }
+    }
+
+    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double) {
+        let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
+        let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
+        lines.append("\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))")
+    }
+
+    /// Writes the whole log atomically.
+    public func flush() throws {
+        try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path, overwrite: true)
+    }
+}

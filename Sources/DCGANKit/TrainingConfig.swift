@@ -1,0 +1,72 @@
+import DCGANData
+
+/// Every training setting that is not the model's shape. Saved in `config.json` and in
+/// checkpoints so that a run can be resumed and reproduced.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case adam, rmsprop }
+    public enum NoiseKind: String, Codable, Sendable, CaseIterable { case uniform, normal }
+
+    /// Which dataset the run reads and where (kept so that `--resume` can reload it).
+    public var dataset = "fashion-mnist"
+    public var dataRoot = "/usr/share/datasets/fashion-mnist"
+    /// Which images of the dataset are used (`--split`, `--classes`, `--holdout`, `--hdf5-key`). Optional
+    /// so that configurations written before they existed still decode; nil means the
+    /// default (training split, every class, no hold-out).
+    public var split: String?
+    public var classes: String?
+    public var holdout: Double?
+    /// The array an `hdf5` dataset reads (`--hdf5-key`); nil means "images".
+    public var hdf5Key: String?
+    public var batchSize = 128
+    public var optimizer = OptimizerKind.adam
+    /// Adam learning rate (both networks), the paper's 0.0002.
+    public var learningRate: Float = 2e-4
+    public var beta1: Float = 0.5
+    public var beta2: Float = 0.999
+    /// RMSprop learning rates of the Keras tutorial (D, and G through the stacked model).
+    public var rmspropLearningRateD: Float = 8e-4
+    public var rmspropLearningRateG: Float = 4e-4
+    public var rmspropClip: Float = 1.0
+    public var rmspropDecay: Float = 1e-8
+    /// Discriminator steps per generator step (k in Goodfellow et al.'s Algorithm 1).
+    public var discriminatorSteps = 1
+    /// Target for real images in D's loss (0.9: one-sided label smoothing).
+    public var realLabel: Float = 1.0
+    /// Standard deviation of Gaussian noise added to D's targets (the Keras tutorial's trick).
+    public var labelNoise: Float = 0
+    /// Distribution of z: the paper's uniform in [-1, 1], or the tutorials' normal.
+    public var noise = NoiseKind.uniform
+    public var seed: UInt64 = 1
+    /// Length of the run in generator steps.
+    public var iterations = 0
+    /// Write a fixed-noise sample grid every this many iterations (0: only at the end).
+    public var sampleEvery = 100
+    /// Write a checkpoint every this many iterations (0: only at the end).
+    public var checkpointEvery = 200
+    /// Print a log line every this many iterations when the output is not a terminal.
+    public var logEvery = 50
+
+    public init() {}
+
+    /// Checks settings that no type can rule out.
+    public func validate() throws {
+        guard batchSize >= 2 else { throw ConfigError("batch size must be at least 2 (BatchNorm needs a batch), not \(batchSize)") }
+        guard learningRate > 0, rmspropLearningRateD > 0, rmspropLearningRateG > 0 else { throw ConfigError("learning rates must be positive") }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw ConfigError("beta1 and beta2 must be in [0, 1)") }
+        guard discriminatorSteps >= 1 else { throw ConfigError("discriminator steps must be at least 1") }
+        guard (0...1).contains(realLabel) else { throw ConfigError("real label must be in [0, 1], not \(realLabel)") }
+        guard labelNoise >= 0 else { throw ConfigError("label noise must not be negative") }
+        guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
+        guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
+        _ = try datasetOptions()
+    }
+
+    /// The image selection these settings name, for `DatasetCatalog.load`; the hold-out
+    /// shuffle follows the run's seed, so a resumed run holds out the same images.
+    public func datasetOptions() throws -> DatasetOptions {
+        guard let dataSplit = DataSplit(rawValue: split ?? "train") else { throw ConfigError("unknown split '\(split ?? "")' (train or test)") }
+        let fraction = holdout ?? 0
+        guard fraction >= 0 && fraction < 1 else { throw ConfigError("--holdout must be in [0, 1), not \(fraction)") }
+        return DatasetOptions(split: dataSplit, classes: classes, holdout: fraction, hdf5Key: hdf5Key ?? "images", seed: seed)
+    }
+}

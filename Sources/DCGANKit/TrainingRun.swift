@@ -1,0 +1,151 @@
+import DCGANData
+import Foundation
+import DCGANTensor
+
+/// Progress of a run, reported after every iteration.
+public struct TrainingProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Int
+    public var metrics: StepMetrics
+    /// Smoothed throughput over recent iterations.
+    public var imagesPerSecond: Double
+    public var secondsLeft: Double
+}
+
+/// Training stopped because the losses stopped being numbers.
+public struct DivergenceError: Error, CustomStringConvertible {
+    public let step: Int
+    public let lastCheckpoint: String?
+    public var description: String {
+        "training diverged: the losses became NaN or infinite at step \(step); "
+            + (lastCheckpoint.map { "the last good checkpoint is \($0)" } ?? "no checkpoint was written before it")
+    }
+}
+
+/// A training run: the loop around `GANTrainer` that feeds data, writes samples, metrics and
+/// checkpoints into a run folder, and can resume from its own checkpoints exactly.
+public final class TrainingRun {
+    public let trainer: GANTrainer
+    public let folder: RunFolder
+    public private(set) var step: Int
+    public private(set) var batchesConsumed: Int
+    private let dataset: ImageDataset
+    private let metrics: MetricsLog
+    private let fixedNoise: Tensor
+    private var lastCheckpoint: String?
+
+    /// Number of images in a sample grid.
+    public static let sampleCount = 64
+
+    private init(trainer: GANTrainer, dataset: ImageDataset, folder: RunFolder, step: Int, batchesConsumed: Int,
+                 metrics: MetricsLog, lastCheckpoint: String?) {
+        self.trainer = trainer
+        self.dataset = dataset
+        self.folder = folder
+        self.step = step
+        self.batchesConsumed = batchesConsumed
+        self.metrics = metrics
+        self.lastCheckpoint = lastCheckpoint
+        fixedNoise = Tensor(zeros: [Self.sampleCount, trainer.model.nz, 1, 1])
+        var rng = RandomGenerator(seed: trainer.training.seed &+ 0xF1ED)
+        trainer.sampleNoise(into: fixedNoise, rng: &rng)
+    }
+
+    /// Starts a new run in `folder`: writes `config.json` and `real_samples.png`.
+    public static func start(model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder,
+                             overwrite: Bool) throws -> TrainingRun {
+        try checkFits(dataset, model: model, training: training)
+        let trainer = try GANTrainer(model: model, training: training)
+        try folder.create(overwrite: overwrite)
+        let run = TrainingRun(trainer: trainer, dataset: dataset, folder: folder, step: 0, batchesConsumed: 0,
+                              metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
+        try run.writeConfig()
+        let real = Tensor(zeros: [min(sampleCount, dataset.count), model.channels, model.imageSize, model.imageSize])
+        dataset.fillBatch(real, indices: 0..<real.shape[0])
+        try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
+        try run.metrics.flush()
+        return run
+    }
+
+    /// Continues the run in `folder` from its latest checkpoint; `dataset` must be the one
+    /// the checkpoint's configuration names (see `TrainingConfig.dataset`).
+    public static func resume(folder: RunFolder, loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
+        guard let path = folder.latestCheckpoint() else {
+            throw DataError(path: folder.checkpointsFolder, "no checkpoint to resume from")
+        }
+        let (trainer, header) = try Checkpoint.load(path: path)
+        let dataset = try loadDataset(header.training, header.model)
+        try checkFits(dataset, model: header.model, training: header.training)
+        return TrainingRun(trainer: trainer, dataset: dataset, folder: folder, step: header.step,
+                           batchesConsumed: header.batchesConsumed,
+                           metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path)
+    }
+
+    private static func checkFits(_ dataset: ImageDataset, model: ModelConfig, training: TrainingConfig) throws {
+        guard dataset.channels == model.channels, dataset.height == model.imageSize, dataset.width == model.imageSize else {
+            throw ConfigError("the dataset holds \(dataset.channels)x\(dataset.height)x\(dataset.width) images, the model makes \(model.channels)x\(model.imageSize)x\(model.imageSize)")
+        }
+        guard dataset.count >= training.batchSize else {
+            throw ConfigError("the dataset holds \(dataset.count) images, fewer than one batch of \(training.batchSize)")
+        }
+    }
+
+    /// Trains until the configured number of iterations (or, with `stopAfter`, until that
+    /// step, as an interrupted run would), calling `report` after each one.
+    public func run(stopAfter: Int? = nil, report: (TrainingProgress) -> Void) throws {
+        let training = trainer.training
+        let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed)
+        defer { loader.stop() }
+        let imagesPerStep = Double(training.batchSize * training.discriminatorSteps)
+        var smoothedRate = 0.0
+        var stepStart = DispatchTime.now().uptimeNanoseconds
+        var waitBefore = loader.waitSeconds
+        while step < min(training.iterations, stopAfter ?? .max) {
+            let result = trainer.step { batchesConsumed += 1; return loader.next() }
+            step += 1
+            let now = DispatchTime.now().uptimeNanoseconds
+            let seconds = Double(now - stepStart) / 1e9
+            stepStart = now
+            let rate = imagesPerStep / max(seconds, 1e-9)
+            smoothedRate = smoothedRate == 0 ? rate : 0.9 * smoothedRate + 0.1 * rate
+            let waited = loader.waitSeconds - waitBefore
+            waitBefore = loader.waitSeconds
+            let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
+            guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
+            metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
+            report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
+                            secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9)))
+            let last = step == training.iterations
+            if last || (training.sampleEvery > 0 && step % training.sampleEvery == 0) { try writeSamples() }
+            if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
+        }
+    }
+
+    /// The fixed-noise grid for the current step (G with batch statistics, as PyTorch's example
+    /// draws its samples during training).
+    public func writeSamples() throws {
+        let images = trainer.generate(fixedNoise, batchStatistics: true)
+        try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), overwrite: true)
+    }
+
+    /// Writes a checkpoint for the current step, then the metrics that go with it.
+    public func writeCheckpoint() throws {
+        let path = folder.checkpointPath(step: step)
+        try AtomicFile.write(try Checkpoint.encode(trainer, step: step, batchesConsumed: batchesConsumed), to: path, overwrite: true)
+        try metrics.flush()
+        lastCheckpoint = path
+    }
+
+    private func writeConfig() throws {
+        struct Config: Encodable {
+            var toolVersion: String
+            var model: ModelConfig
+            var training: TrainingConfig
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json = try encoder.encode(Config(toolVersion: Checkpoint.toolVersion, model: trainer.model, training: trainer.training))
+        try AtomicFile.write(Array(json) + [10], to: folder.configPath, overwrite: true)
+    }
+}

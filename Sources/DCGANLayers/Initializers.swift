@@ -1,0 +1,56 @@
+import DCGANTensor
+
+/// Weight initialisation schemes.
+public enum Initializer {
+    /// The DCGAN scheme (paper section 4): weights from N(0, 0.02), biases 0, BatchNorm scale
+    /// from N(1, 0.02) and shift 0. Parameters are visited in order, so a seed fixes the result.
+    public static func dcgan(_ parameters: [Parameter], rng: inout RandomGenerator, std: Float = 0.02) {
+        for p in parameters {
+            switch p.role {
+            case .weight: rng.fillNormal(p.value, mean: 0, std: std)
+            case .normScale: rng.fillNormal(p.value, mean: 1, std: std)
+            case .bias, .normShift: p.value.fill(0)
+            }
+        }
+    }
+
+    /// PyTorch's default initialisation, for models that do not use the DCGAN scheme (the
+    /// book's MLP GAN). Walks `layer` (into `Sequential`'s layers, in order) and gives each
+    /// `Linear`, `Conv2d` and `ConvTranspose2d` weight and bias uniform numbers in [-b, b] with
+    /// b = 1/sqrt(fan-in): kaiming_uniform_(a=sqrt(5)) gives the weight exactly that bound
+    /// (gain sqrt(1/3) times sqrt(3/fan-in)) and PyTorch's bias rule uses it too. The fan-in is
+    /// weight.shape[1] times the kernel's area, as PyTorch computes it for every kind, so for
+    /// ConvTranspose2d (weight [in, out, k, k]) it is out * k * k. BatchNorm and LayerNorm get
+    /// scale 1 and shift 0; layers without parameters are skipped. A layer with parameters of
+    /// an unknown kind stops the program rather than being left uninitialised.
+    public static func pytorchDefault(_ layer: Layer, rng: inout RandomGenerator) {
+        switch layer {
+        case let network as Sequential:
+            for inner in network.layers { pytorchDefault(inner, rng: &rng) }
+        case let linear as Linear:
+            fanInUniform(weight: linear.weight, bias: linear.bias, rng: &rng)
+        case let conv as Conv2d:
+            fanInUniform(weight: conv.weight, bias: conv.bias, rng: &rng)
+        case let conv as ConvTranspose2d:
+            fanInUniform(weight: conv.weight, bias: conv.bias, rng: &rng)
+        case let norm as BatchNorm:
+            norm.scale?.value.fill(1)
+            norm.shift?.value.fill(0)
+        case let norm as LayerNorm:
+            norm.scale?.value.fill(1)
+            norm.shift?.value.fill(0)
+        default:
+            precondition(layer.parameters.isEmpty, "Initializer.pytorchDefault: no rule for \(layer.kindName)'s parameters")
+        }
+    }
+
+    /// The input elements that meet each output of a weight [a, b, k...]: b * (product of k...).
+    public static func pytorchFanIn(weightShape: [Int]) -> Int { weightShape.dropFirst().reduce(1, *) }
+
+    private static func fanInUniform(weight: Parameter, bias: Parameter?, rng: inout RandomGenerator) {
+        let fanIn = pytorchFanIn(weightShape: weight.value.shape)
+        let bound = fanIn > 0 ? 1 / Float(fanIn).squareRoot() : 0
+        rng.fillUniform(weight.value, -bound, bound)
+        if let bias { rng.fillUniform(bias.value, -bound, bound) }
+    }
+}
