@@ -26,13 +26,14 @@ let package = Package(
         .systemLibrary(name: "CDCGANTurboJPEG", path: "Sources/CDCGANTurboJPEG", pkgConfig: "libturbojpeg",
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CDCGANLMDB", path: "Sources/CDCGANLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CDCGANWebP", path: "Sources/CDCGANWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         // Debian's serial HDF5 keeps its headers in /usr/include/hdf5/serial; its hdf5.pc says so.
         .systemLibrary(name: "CDCGANHDF5", path: "Sources/CDCGANHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         // Our own AVX-512 matrix kernel (C).
         .target(name: "CDCGANKernels", path: "Sources/CDCGANKernels"),
         .target(name: "DCGANTensor", dependencies: ["CDCGANBLAS", "CDCGANKernels"]),
         .target(name: "DCGANLayers", dependencies: ["DCGANTensor"]),
-        .target(name: "DCGANData", dependencies: ["DCGANTensor", "CDCGANPNG", "CDCGANZlib", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5"]),
+        .target(name: "DCGANData", dependencies: ["DCGANTensor", "CDCGANPNG", "CDCGANZlib", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
         .target(name: "DCGANKit", dependencies: ["DCGANLayers", "DCGANData", "CDCGANZlib"]),
         .executableTarget(name: "dcgan", dependencies: [
             "DCGANKit", "DCGANData",
@@ -41,6 +42,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["DCGANTensor"]),
         .testTarget(name: "NNTests", dependencies: ["DCGANLayers"], exclude: ["Fixtures"]),
         .testTarget(name: "GANTests", dependencies: ["DCGANKit"]),
-        .testTarget(name: "DataTests", dependencies: ["DCGANData", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5"]),
+        .testTarget(name: "DataTests", dependencies: ["DCGANData", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
     ]
 )

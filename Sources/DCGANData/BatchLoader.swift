@@ -1,6 +1,18 @@
 import Foundation
 import DCGANTensor
 
+/// A batch of real data: images [N, C, H, W] in [-1, 1] and, for labelled data, the class of
+/// each image (conditional GANs give it to both networks).
+public struct LabeledBatch {
+    public var images: Tensor
+    public var labels: [Int]?
+
+    public init(images: Tensor, labels: [Int]? = nil) {
+        self.images = images
+        self.labels = labels
+    }
+}
+
 /// Serves shuffled batches of a dataset from a background thread, a few batches ahead, so
 /// that training does not wait on data.
 ///
@@ -18,6 +30,9 @@ public final class BatchLoader: @unchecked Sendable {
     public private(set) var waitSeconds = 0.0
 
     private let slots: [Tensor]
+    /// The class indices of each slot's images (as floats, so that the two threads share
+    /// plain storage, as they do the images); empty tensors for unlabelled data.
+    private let labelSlots: [Tensor]
     private let filled = DispatchSemaphore(value: 0)
     private let free: DispatchSemaphore
     private var handedOut: Int?
@@ -33,6 +48,7 @@ public final class BatchLoader: @unchecked Sendable {
         self.batchSize = batchSize
         self.seed = seed
         slots = (0..<prefetch).map { _ in Tensor(zeros: [batchSize, dataset.channels, dataset.height, dataset.width]) }
+        labelSlots = (0..<prefetch).map { _ in Tensor(zeros: [dataset.labels == nil ? 0 : batchSize]) }
         // Created at zero and raised: libdispatch traps when a semaphore is destroyed below
         // its initial value, which a loader stopped mid-run would be.
         free = DispatchSemaphore(value: 0)
@@ -48,8 +64,9 @@ public final class BatchLoader: @unchecked Sendable {
         return rng.permutation(dataset.count)
     }
 
-    /// The next batch, [batchSize, C, H, W] in [-1, 1]. It stays valid until the next call.
-    public func next() -> Tensor {
+    /// The next batch: images [batchSize, C, H, W] in [-1, 1] (valid until the next call) and
+    /// their labels when the dataset has them.
+    public func next() -> LabeledBatch {
         if handedOut != nil { free.signal() }
         let start = DispatchTime.now().uptimeNanoseconds
         filled.wait()
@@ -57,7 +74,8 @@ public final class BatchLoader: @unchecked Sendable {
         let slot = nextSlotToRead
         nextSlotToRead = (nextSlotToRead + 1) % slots.count
         handedOut = slot
-        return slots[slot]
+        let labels = labelSlots[slot]
+        return LabeledBatch(images: slots[slot], labels: labels.count == 0 ? nil : labels.buffer.map { Int($0) })
     }
 
     /// Stops the background thread; call before dropping the loader.
@@ -80,7 +98,11 @@ public final class BatchLoader: @unchecked Sendable {
             let batchEpoch = batch / batchesPerEpoch
             if batchEpoch != epoch { epoch = batchEpoch; order = permutation(epoch: epoch) }
             let first = (batch % batchesPerEpoch) * batchSize
-            dataset.fillBatch(slots[slot], indices: order[first..<(first + batchSize)])
+            let indices = order[first..<(first + batchSize)]
+            dataset.fillBatch(slots[slot], indices: indices)
+            if let labels = dataset.labels {
+                for (position, index) in indices.enumerated() { labelSlots[slot][position] = Float(labels[index]) }
+            }
             slot = (slot + 1) % slots.count
             batch += 1
             filled.signal()

@@ -6,7 +6,7 @@ public struct DatasetOptions: Sendable, Equatable {
     public var classes: String?
     /// Fraction of the images (after a seeded shuffle) kept out of training, in [0, 1).
     public var holdout = 0.0
-    /// The uint8 array to read from an `hdf5` file.
+    /// What to read from an `hdf5` file: a uint8 array, or a group of one image per member.
     public var hdf5Key = "images"
     /// Number of random images the `fake` dataset makes.
     public var fakeCount = 1024
@@ -27,14 +27,14 @@ public struct LoadedDataset: Sendable {
     /// The images `--holdout` kept out of training (nil without a hold-out). Nothing in the
     /// training loop reads them; they are there for evaluation against unseen data.
     public let heldOut: ImageDataset?
-    /// One-line remarks (files skipped, images held out), to print once.
+    /// One-line remarks (files skipped, CIFAR-10 batches missing, images held out), to print once.
     public let notes: [String]
 }
 
 /// The datasets `dcgan train --dataset NAME` can read, by name.
 public enum DatasetCatalog {
     /// Names accepted by `load`.
-    public static let names = ["fashion-mnist", "mnist", "cifar10", "folder", "lsun", "hdf5", "packed", "fake"]
+    public static let names = ["fashion-mnist", "mnist", "cifar10", "folder", "lsun", "hdf5", "packed", "fake", "pattern1010"]
 
     /// Loads the named dataset from `root` (a folder; the file of an `hdf5` or `packed`
     /// dataset; an LMDB folder or data file for `lsun`),
@@ -50,13 +50,17 @@ public enum DatasetCatalog {
         var dataset: ImageDataset
         switch name {
         case "fashion-mnist", "mnist":
-            dataset = try MNISTDataset.load(root: root, split: options.split)
+            // Fashion-MNIST's names let `--classes sneaker` work; MNIST's digits are their indices.
+            dataset = try MNISTDataset.load(root: root, split: options.split,
+                                            classNames: name == "fashion-mnist" ? MNISTDataset.fashionClassNames : nil)
         case "cifar10":
             // Filtered while reading, so unwanted classes never take memory.
             let classes = try options.classes.map {
                 try ClassFilter.parse($0, classNames: CIFAR10Dataset.classNames, classCount: CIFAR10Dataset.classNames.count, source: root)
             }
-            dataset = try CIFAR10Dataset.load(root: root, split: options.split, classes: classes)
+            let (images, missing) = try CIFAR10Dataset.load(root: root, split: options.split, classes: classes)
+            dataset = images
+            if let missing { notes.append(missing.description) }
             filtered = true
         case "folder":
             try requireTrainSplit(name, root, options)
@@ -70,13 +74,19 @@ public enum DatasetCatalog {
             if let skipped { notes.append(skipped.description) }
         case "hdf5":
             try requireTrainSplit(name, root, options)
-            dataset = try HDF5Dataset.load(path: root, key: options.hdf5Key, imageSize: imageSize, channels: channels ?? 3)
+            let (images, skipped) = try HDF5Dataset.load(path: root, key: options.hdf5Key, imageSize: imageSize, channels: channels ?? 3)
+            dataset = images
+            if let skipped { notes.append(skipped.description) }
         case "packed":
             try requireTrainSplit(name, root, options)
             dataset = try PackedDataset.open(path: root)
         case "fake":
             try requireTrainSplit(name, root, options)
             dataset = ImageDataset.fake(count: options.fakeCount, channels: channels ?? 3, size: imageSize, seed: options.seed)
+        case "pattern1010":
+            // The book's toy data: 1 x 4 patterns, whatever the image size asked for.
+            try requireTrainSplit(name, root, options)
+            return LoadedDataset(training: ImageDataset.pattern1010(count: options.fakeCount, seed: options.seed), heldOut: nil, notes: notes)
         default:
             throw DataError(path: root, "unknown dataset '\(name)' (known: \(names.joined(separator: ", ")))")
         }

@@ -1,59 +1,110 @@
 import CDCGANHDF5
 import Foundation
 
-/// Images stored as one uint8 array in an HDF5 file (how the book packs CelebA): shape
-/// N x H x W x C (C from 1 to 4) or N x H x W, read whole, then centre-cropped and resized
-/// like a folder's files. `key` is the dataset's path inside the file ("images", "data/x").
+/// Images in an HDF5 file, under `key` (a path inside the file: "images", "data/x",
+/// "img_align_celeba"), centre-cropped and resized like a folder's files. The key names
+///
+/// - a uint8 **array**: N x H x W x C (C from 1 to 4) or N x H x W, a stack of images; or
+///   H x W x C, one colour image (see `isSingleImage(shape:markedAsImage:)` for how a rank-3
+///   array is told apart from a stack of gray images);
+/// - a **group** (how the "Make Your Own GAN" book packs CelebA: `img_align_celeba` holds one
+///   dataset per image, `000001.jpg`, `000002.jpg`, ..., each the decoded 218 x 178 x 3
+///   pixels): every member, in name order, is one image — a uint8 array H x W x C (C from 1
+///   to 4) or H x W, or a 1-D uint8 array of encoded JPEG, PNG or WebP bytes. Members of
+///   other shapes or types are skipped and counted.
+///
+/// Either way the file passes through memory a slab or a few members at a time. HDF5 files
+/// carry no labels, so the images have none.
 public enum HDF5Dataset {
-    /// Arrays larger than this are refused before reading (they would not fit in memory).
+    /// Refused before reading: keys whose prepared images would take more than this many bytes.
     public static let maxBytes = 1 << 34
+    /// Arrays are read in slabs of about this many bytes, and group members in runs of at most
+    /// this many bytes (or `groupRun` members), then prepared in parallel.
+    static let defaultSlabBytes = 64 << 20
+    static let groupRun = 256
 
-    /// Reads `key` from the file at `path` as `channels` x `imageSize` x `imageSize` images.
-    public static func load(path: String, key: String, imageSize: Int, channels: Int) throws -> ImageDataset {
-        try Library.prepare()
-        // The serial HDF5 build is not thread-safe: one call into it at a time.
-        Library.lock.lock()
-        defer { Library.lock.unlock() }
+    /// Reads `key` from the file at `path` as `channels` x `imageSize` x `imageSize` images;
+    /// for a group, the members that are not images are summarised in `skipped`.
+    public static func load(path: String, key: String, imageSize: Int, channels: Int) throws
+        -> (dataset: ImageDataset, skipped: SkippedImages?) {
+        try load(path: path, key: key, imageSize: imageSize, channels: channels, slabBytes: defaultSlabBytes)
+    }
+
+    /// `load` with the slab size as a parameter, so that tests can make small files take
+    /// several slabs.
+    static func load(path: String, key: String, imageSize: Int, channels: Int, slabBytes: Int) throws
+        -> (dataset: ImageDataset, skipped: SkippedImages?) {
+        try HDF5Library.prepare()
+        HDF5Library.lock.lock()
+        defer { HDF5Library.lock.unlock() }
         guard FileManager.default.fileExists(atPath: path) else { throw DataError(path: path, "not found") }
         guard H5Fis_hdf5(path) > 0 else { throw DataError(path: path, "not an HDF5 file") }
         let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
         guard file >= 0 else { throw DataError(path: path, "cannot open the HDF5 file") }
         defer { H5Fclose(file) }
         try requireLink(key, in: file, path: path)
-        let dataset = H5Dopen2(file, key, 0)
-        guard dataset >= 0 else { throw DataError(path: path, "'\(key)' is not a dataset") }
-        defer { H5Dclose(dataset) }
+        let object = H5Oopen(file, key, 0)
+        guard object >= 0 else { throw DataError(path: path, "cannot open '\(key)': the file is damaged") }
+        defer { H5Oclose(object) }
+        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, noun: "group member")
+        switch H5Iget_type(object) {
+        case H5I_DATASET: try readArray(object, key: key, path: path, slabBytes: slabBytes, into: &decoder)
+        case H5I_GROUP: try readGroup(object, key: key, path: path, runBytes: slabBytes, into: &decoder)
+        default: throw DataError(path: path, "'\(key)' is neither a dataset nor a group")
+        }
+        return (ImageDataset(count: decoder.count, channels: channels, height: imageSize, width: imageSize, pixels: decoder.pixels),
+                decoder.skipped)
+    }
 
-        let type = H5Dget_type(dataset)
-        defer { H5Tclose(type) }
-        guard H5Tget_class(type) == H5T_INTEGER, H5Tget_size(type) == 1, H5Tget_sign(type) == H5T_SGN_NONE else {
-            throw DataError(path: path, "'\(key)' does not hold unsigned bytes (uint8)")
+    /// Whether a uint8 array of `shape` is one H x W x C image rather than a stack of images.
+    ///
+    /// Rank 3 is ambiguous: N x H x W gray images or one H x W x C image. The array is one
+    /// image when it carries the HDF5 Image specification's attribute `CLASS = "IMAGE"`
+    /// (`markedAsImage`; PyTables, HDFView and `H5IMmake_image_24bit` write it), or else when
+    /// its last dimension is 3 or 4 (RGB, RGBA) and its first two are both larger than 4 —
+    /// no one trains on images 3 or 4 pixels wide. Every other rank-3 array is N x H x W.
+    public static func isSingleImage(shape: [Int], markedAsImage: Bool) -> Bool {
+        guard shape.count == 3 else { return false }
+        return markedAsImage || ((3...4).contains(shape[2]) && shape[0] > 4 && shape[1] > 4)
+    }
+
+    /// Reads a stack (or a single image) stored as one uint8 array.
+    private static func readArray(_ dataset: hid_t, key: String, path: String, slabBytes: Int,
+                                  into decoder: inout SquareImageDecoder) throws {
+        guard HDF5Object.holdsBytes(dataset) else { throw DataError(path: path, "'\(key)' does not hold unsigned bytes (uint8)") }
+        guard let shape = HDF5Object.shape(dataset) else { throw DataError(path: path, "cannot read the shape of '\(key)'") }
+        let marked = HDF5Object.stringAttribute("CLASS", of: dataset) == "IMAGE"
+        if marked, HDF5Object.stringAttribute("INTERLACE_MODE", of: dataset) == "INTERLACE_PLANE" {
+            throw DataError(path: path, "'\(key)' is an INTERLACE_PLANE image (C x H x W); only pixel-interlaced H x W x C images are read")
         }
-        let space = H5Dget_space(dataset)
-        defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
-        guard rank == 3 || rank == 4 else {
-            throw DataError(path: path, "'\(key)' has \(rank) dimensions; images are N x H x W x C or N x H x W")
+        let single = isSingleImage(shape: shape, markedAsImage: marked)
+        guard shape.count == 4 || shape.count == 3 else {
+            throw DataError(path: path, "'\(key)' has \(shape.count) dimensions; images are N x H x W x C, N x H x W or one H x W x C")
         }
-        var dimensions = [hsize_t](repeating: 0, count: rank)
-        guard H5Sget_simple_extent_dims(space, &dimensions, nil) == Int32(rank) else { throw DataError(path: path, "cannot read the shape of '\(key)'") }
-        let shape = dimensions.map { Int(clamping: $0) }
-        let (count, height, width, depth) = (shape[0], shape[1], shape[2], rank == 4 ? shape[3] : 1)
-        let total = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        // One image is a stack of one: the same reading code serves both.
+        let stack = single ? [1] + shape : shape
+        let (count, height, width, depth) = (stack[0], stack[1], stack[2], stack.count == 4 ? stack[3] : 1)
+        let prepared = count.multipliedReportingOverflow(by: decoder.imageBytes)
         guard count >= 1, (1...PNGCodec.maxSide).contains(height), (1...PNGCodec.maxSide).contains(width), (1...4).contains(depth),
-              total <= maxBytes else {
-            throw DataError(path: path, "'\(key)' has shape \(shape), not N x H x W (x C) images of up to \(PNGCodec.maxSide) pixels, 1 to 4 channels and \(maxBytes) bytes")
+              !prepared.overflow, prepared.partialValue <= maxBytes else {
+            let reading = single ? "one H x W x C image" : "N x H x W (x C) images"
+            throw DataError(path: path, "'\(key)' has shape \(shape), read as \(reading), not images of up to \(PNGCodec.maxSide) pixels a side, 1 to 4 channels and \(maxBytes) prepared bytes")
         }
-        var values = [UInt8](repeating: 0, count: total)
-        let status = values.withUnsafeMutableBytes { H5Dread(dataset, chdf5_native_uint8(), 0, 0, 0, $0.baseAddress) }
-        guard status >= 0 else { throw DataError(path: path, "cannot read '\(key)': the file is damaged") }
-
-        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels)
         let imageBytes = height * width * depth
-        _ = decoder.append(count: count) { index in
-            RasterImage(width: width, height: height, channels: depth, pixels: Array(values[(index * imageBytes) ..< ((index + 1) * imageBytes)]))
+        let perSlab = max(1, min(count, slabBytes / imageBytes))
+        var slab = [UInt8](repeating: 0, count: perSlab * imageBytes)
+        for first in stride(from: 0, to: count, by: perSlab) {
+            let rows = min(perSlab, count - first)
+            let read = slab.withUnsafeMutableBytes { buffer in
+                single ? HDF5Object.readAll(dataset, into: buffer)
+                    : HDF5Object.readRows(dataset, shape: shape, first: first, rows: rows, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<(rows * imageBytes)]))
+            }
+            guard read else { throw DataError(path: path, "cannot read '\(key)': the file is damaged") }
+            let images = slab
+            _ = decoder.append(count: rows) { index in
+                RasterImage(width: width, height: height, channels: depth, pixels: Array(images[(index * imageBytes) ..< ((index + 1) * imageBytes)]))
+            }
         }
-        return ImageDataset(count: count, channels: channels, height: imageSize, width: imageSize, pixels: decoder.pixels)
     }
 
     /// Checks each level of `key` in turn (H5Lexists fails on a missing parent), naming the
@@ -63,33 +114,9 @@ public enum HDF5Dataset {
         for depth in 1...max(parts.count, 1) {
             let prefix = parts.prefix(depth).joined(separator: "/")
             guard !parts.isEmpty, H5Lexists(file, prefix, 0) > 0 else {
-                let known = topLevelNames(file)
-                throw DataError(path: path, "no dataset '\(key)' (--hdf5-key); the file holds: \(known.isEmpty ? "nothing" : known.joined(separator: ", "))")
+                let known = HDF5Object.memberNames(file) ?? []
+                throw DataError(path: path, "no dataset or group '\(key)' (--hdf5-key); the file holds: \(known.isEmpty ? "nothing" : known.joined(separator: ", "))")
             }
-        }
-    }
-
-    private static func topLevelNames(_ file: hid_t) -> [String] {
-        var names: [String] = []
-        var position: hsize_t = 0
-        _ = withUnsafeMutablePointer(to: &names) { context in
-            H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &position, { _, name, _, context in
-                guard let name, let context else { return 0 }
-                context.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
-                return 0
-            }, context)
-        }
-        return names
-    }
-
-    /// HDF5's global set-up, done once: initialise the library (which defines the native
-    /// type ids) and stop it printing error stacks to stderr — failures become DataErrors.
-    private enum Library {
-        static let lock = NSLock()
-        static let ready: Bool = H5open() >= 0 && H5Eset_auto2(0 /* H5E_DEFAULT */, nil, nil) >= 0
-
-        static func prepare() throws {
-            guard ready else { throw DataError(path: "(HDF5)", "cannot initialise the HDF5 library") }
         }
     }
 }

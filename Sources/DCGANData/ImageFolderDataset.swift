@@ -1,14 +1,14 @@
 import Foundation
 
-/// A directory tree of JPEG and PNG files (CelebA, anime faces, the paper's face set), each
-/// centre-cropped to a square and resized as it is decoded.
+/// A directory tree of JPEG, PNG and WebP files (CelebA, anime faces, the paper's face set),
+/// each centre-cropped to a square and resized as it is decoded.
 ///
-/// Files are found by extension (`.jpg .jpeg .jpe .png`, any case; other files such as
+/// Files are found by extension (`.jpg .jpeg .jpe .png .webp`, any case; other files such as
 /// attribute lists are ignored) and decoded by content. When every image sits in a subfolder,
 /// the first-level subfolder names are the classes (the torchvision `ImageFolder` convention).
 public enum ImageFolderDataset {
     /// File extensions taken as images, lower-case.
-    public static let extensions: Set<String> = ["jpg", "jpeg", "jpe", "png"]
+    public static let extensions: Set<String> = ["jpg", "jpeg", "jpe", "png", "webp"]
     /// Files larger than this are not images this tool should read.
     public static let maxFileBytes = 64 << 20
 
@@ -18,7 +18,7 @@ public enum ImageFolderDataset {
     public static func load(root: String, imageSize: Int, channels: Int) throws -> (dataset: ImageDataset, skipped: SkippedImages?) {
         let files = try imageFiles(root: root)
         guard !files.isEmpty else {
-            throw DataError(path: root, "holds no image files (.jpg, .jpeg, .jpe or .png)")
+            throw DataError(path: root, "holds no image files (.jpg, .jpeg, .jpe, .png or .webp)")
         }
         var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels)
         let usable = decoder.append(count: files.count) { index in

@@ -39,9 +39,11 @@ extension RasterImage {
     }
 }
 
-/// Decodes an encoded image by its content: JPEG or PNG, whatever the file is called.
+/// Decodes an encoded image by its content (signature bytes): JPEG, PNG or WebP, whatever the
+/// file is called.
 func decodeImage(_ bytes: [UInt8], path: String) throws -> RasterImage {
     if JPEGCodec.isJPEG(bytes) { return try JPEGCodec.decode(bytes: bytes, path: path) }
     if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try PNGCodec.decode(bytes: bytes, path: path) }
-    throw DataError(path: path, "neither a JPEG nor a PNG file")
+    if WebPCodec.isWebP(bytes) { return try WebPCodec.decode(bytes: bytes, path: path) }
+    throw DataError(path: path, "not a JPEG, PNG or WebP image")
 }

@@ -2,8 +2,9 @@ import CDCGANLMDB
 import Foundation
 
 /// An LMDB database whose values are encoded images (LSUN scenes ship this way: keys are
-/// image ids, values JPEG bytes; PNG values are read too). Every value is decoded, centre-
-/// cropped and resized like a folder's files; undecodable values are skipped and counted.
+/// image ids, values WebP bytes in the official export; JPEG and PNG values are read too, each
+/// recognised by its signature). Every value is decoded, centre-cropped and resized like a
+/// folder's files; undecodable values are skipped and counted.
 ///
 /// The environment is opened read-only without a lock file (MDB_NOLOCK), so a database on
 /// read-only storage works; `root` may be the environment's folder (holding `data.mdb`) or

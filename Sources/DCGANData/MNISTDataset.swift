@@ -11,9 +11,17 @@ public enum MNISTDataset {
     /// MNIST and Fashion-MNIST both have ten classes.
     public static let classCount = 10
 
+    /// Fashion-MNIST's class names in label order, as its authors list them; the files carry
+    /// only indices, so the names come from here (MNIST's classes are the digits themselves).
+    public static let fashionClassNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                           "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
     /// Loads `{train|t10k}-images-idx3-ubyte` and `-labels-idx1-ubyte` from `root`, each
-    /// gzip-compressed (`.gz`, tried first) or plain, as 1-channel images with labels.
-    public static func load(root: String = defaultRoot, split: Split, maxBytes: Int = 1 << 30) throws -> ImageDataset {
+    /// gzip-compressed (`.gz`, tried first) or plain, as 1-channel images with labels, named
+    /// by `classNames` when given (e.g. `fashionClassNames`).
+    public static func load(root: String = defaultRoot, split: Split, maxBytes: Int = 1 << 30,
+                            classNames: [String]? = nil) throws -> ImageDataset {
+        precondition(classNames.map { $0.count == classCount } ?? true, "MNIST-format datasets have \(classCount) classes")
         // The distribution names the test files "t10k".
         let prefix = split == .train ? "train" : "t10k"
         let imagesPath = try locate(root: root, name: "\(prefix)-images-idx3-ubyte")
@@ -37,7 +45,7 @@ public enum MNISTDataset {
             throw DataError(path: labelsPath, "label \(labels.values[bad]) of item \(bad) is outside 0...\(classCount - 1)")
         }
         return ImageDataset(count: count, channels: 1, height: height, width: width,
-                            pixels: images.values, labels: labels.values.map(Int.init))
+                            pixels: images.values, labels: labels.values.map(Int.init), classNames: classNames)
     }
 
     /// The `.gz` file if present, else the plain one; an error naming both and the package.

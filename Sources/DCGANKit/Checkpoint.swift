@@ -1,16 +1,15 @@
 import DCGANData
-import Foundation
 import DCGANLayers
 import DCGANTensor
+import Foundation
 
-/// A versioned checkpoint file holding both networks, BatchNorm running statistics, both
-/// optimisers' state, the position in training and the random state, in the `TensorArchive`
-/// container (`DCGANCKP` magic; the JSON header is readable with `head`).
+/// The checkpoint of a `dcgan train` run: a `StateDictFile` whose metadata (`Header`) says
+/// how to rebuild the trainer (model family, shape, training settings) and where training
+/// stands (step, position in the data, random state), and whose tensors are both networks,
+/// their BatchNorm statistics and both optimisers' state (docs/CHECKPOINTS.md).
 public enum Checkpoint {
-    public static let magic = Array("DCGANCKP".utf8)
-    public static let formatVersion: UInt32 = 1
     /// The tool version written into headers and `config.json`.
-    public static let toolVersion = "0.1.0"
+    public static let toolVersion = "0.2.0"
 
     /// The readable part of the file.
     public struct Header: Codable, Equatable {
@@ -22,62 +21,43 @@ public enum Checkpoint {
         /// Real batches consumed so far (positions the data order exactly).
         public var batchesConsumed: Int
         public var noiseState: [UInt64]
+        /// Steps taken by G's and D's optimisers (Adam's bias correction depends on them).
         public var optimizerSteps: [Int]
-        var tensors: [TensorArchive.Entry]
     }
 
-    /// Every tensor of a trainer's state, named, in a fixed order.
-    static func namedTensors(of trainer: GANTrainer) -> [(String, Tensor)] {
-        func network(_ prefix: String, _ net: Sequential) -> [(String, Tensor)] {
-            net.parameters.enumerated().map { ("\(prefix).param\($0.offset).\($0.element.name)", $0.element.value) }
-                + net.buffers.map { ("\(prefix).\($0.name)", $0.tensor) }
-        }
-        func optimizer(_ prefix: String, _ opt: Optimizer) -> [(String, Tensor)] {
-            opt.stateTensors.map { ("\(prefix).\($0.name)", $0.tensor) }
-        }
-        return network("G", trainer.generator) + network("D", trainer.discriminator)
-            + optimizer("optG", trainer.optimizerG) + optimizer("optD", trainer.optimizerD)
+    /// Every tensor of a trainer's state, named: "G.<layer>.<tensor>", "D....", "optG....", "optD....".
+    public static func state(of trainer: GANTrainer) -> StateDict {
+        StateDict(trainer.generator, prefix: "G") + StateDict(trainer.discriminator, prefix: "D")
+            + StateDict(trainer.optimizerG, prefix: "optG") + StateDict(trainer.optimizerD, prefix: "optD")
     }
 
-    /// The bytes of a checkpoint of `trainer` after `step` iterations.
-    public static func encode(_ trainer: GANTrainer, step: Int, batchesConsumed: Int) throws -> [UInt8] {
-        let tensors = namedTensors(of: trainer)
-        let header = Header(toolVersion: toolVersion, model: trainer.model, training: trainer.training, step: step,
-                            batchesConsumed: batchesConsumed, noiseState: trainer.noiseRNG.state,
-                            optimizerSteps: [trainer.optimizerG.stepCount, trainer.optimizerD.stepCount],
-                            tensors: tensors.map { TensorArchive.Entry(name: $0.0, shape: $0.1.shape) })
-        return try TensorArchive.encode(magic: magic, version: formatVersion, header: header, tensors: tensors)
+    /// The bytes of a checkpoint of `trainer`, built from `model` and `training`, after `step` iterations.
+    public static func encode(_ trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, step: Int,
+                              batchesConsumed: Int) throws -> [UInt8] {
+        let header = Header(toolVersion: toolVersion, model: model, training: training, step: step, batchesConsumed: batchesConsumed,
+                            noiseState: trainer.noiseRNG.state, optimizerSteps: [trainer.optimizerG.stepCount, trainer.optimizerD.stepCount])
+        return try StateDictFile.encode(state(of: trainer), metadata: header)
     }
 
     /// Rebuilds a trainer from a checkpoint file. With `expecting`, the checkpoint must
     /// have been made with that model configuration.
     public static func load(path: String, expecting model: ModelConfig? = nil) throws -> (trainer: GANTrainer, header: Header) {
-        let bytes = try TensorArchive.readFile(path, kind: "checkpoint")
-        let (header, offset) = try TensorArchive.decodeHeader(bytes, path: path, magic: magic, version: formatVersion,
-                                                              kind: "checkpoint") { (h: Header) in h.tensors }
+        let (header, stored) = try StateDictFile.read(path: path, metadata: Header.self)
         guard header.optimizerSteps.count == 2, header.noiseState.count == 4, header.noiseState.contains(where: { $0 != 0 }),
               header.step >= 0, header.batchesConsumed >= 0 else {
             throw DataError(path: path, "checkpoint header is not valid")
         }
         if let model, model != header.model {
-            throw DataError(path: path, "checkpoint is from another configuration (\(describe(header.model)), expected \(describe(model)))")
+            throw DataError(path: path, "checkpoint is from another configuration (\(header.model.summary), expected \(model.summary))")
         }
         let trainer: GANTrainer
         do { trainer = try GANTrainer(model: header.model, training: header.training) } catch {
             throw DataError(path: path, "checkpoint configuration is invalid: \(error)")
         }
-        let tensors = namedTensors(of: trainer)
-        guard tensors.map({ TensorArchive.Entry(name: $0.0, shape: $0.1.shape) }) == header.tensors else {
-            throw DataError(path: path, "checkpoint tensors do not match the networks its configuration describes")
-        }
-        TensorArchive.readTensors(bytes, from: offset, into: tensors.map(\.1))
+        try state(of: trainer).load(from: stored, path: path)
         trainer.noiseRNG = RandomGenerator(state: header.noiseState)
         trainer.optimizerG.stepCount = header.optimizerSteps[0]
         trainer.optimizerD.stepCount = header.optimizerSteps[1]
         return (trainer, header)
-    }
-
-    static func describe(_ m: ModelConfig) -> String {
-        "\(m.imageSize)x\(m.imageSize)x\(m.channels), nz \(m.nz), ngf \(m.ngf), ndf \(m.ndf)"
     }
 }

@@ -1,5 +1,16 @@
-/// The shape of a DCGAN pair: everything needed to rebuild both networks.
+/// The model families the tool builds by name (`dcgan train --model`).
+public enum Architecture: String, Codable, Sendable, CaseIterable {
+    /// The paper's convolutional pair, any supported image size.
+    case dcgan
+    /// The book's MNIST GAN: fully connected G and D with LeakyReLU and LayerNorm.
+    case mlp
+    /// The book's first GAN: 4-value "1010" patterns, tiny G and D with sigmoids.
+    case toy1010
+}
+
+/// The shape of a GAN pair: everything needed to rebuild both networks.
 public struct ModelConfig: Codable, Equatable, Sendable {
+    public var architecture: Architecture
     public var imageSize: Int
     public var channels: Int
     public var nz: Int
@@ -7,16 +18,42 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var ndf: Int
     /// BatchNorm with learned scale and shift (false: the paper's supplement 8.1 variant).
     public var batchNormAffine: Bool
+    /// Number of classes of a conditional pair (the one-hot label joins the networks'
+    /// inputs); 0 for an unconditional one.
+    public var classes: Int
+    /// Width of the hidden layers of the fully connected models (mlp, toy1010).
+    public var hidden: Int
 
-    public init(imageSize: Int = 28, channels: Int = 1, nz: Int = 100, ngf: Int = 64, ndf: Int = 64,
-                batchNormAffine: Bool = true) {
+    public init(architecture: Architecture = .dcgan, imageSize: Int = 28, channels: Int = 1, nz: Int = 100, ngf: Int = 64, ndf: Int = 64,
+                batchNormAffine: Bool = true, classes: Int = 0, hidden: Int = 200) {
+        self.architecture = architecture
         self.imageSize = imageSize
         self.channels = channels
         self.nz = nz
         self.ngf = ngf
         self.ndf = ndf
         self.batchNormAffine = batchNormAffine
+        self.classes = classes
+        self.hidden = hidden
     }
+
+    /// The settings each family starts from: the paper's for the DCGAN, the book's for its
+    /// two small models (a 1-d z and 3 hidden units for the toy, 200 for the MLP).
+    public static func defaults(for architecture: Architecture) -> ModelConfig {
+        switch architecture {
+        case .dcgan: ModelConfig()
+        case .mlp: ModelConfig(architecture: .mlp, nz: 100, hidden: 200)
+        case .toy1010: ModelConfig(architecture: .toy1010, imageSize: 4, channels: 1, nz: 1, hidden: 3)
+        }
+    }
+
+    public var isConditional: Bool { classes > 0 }
+
+    /// The shape of one image: C x S x S, or 1 x 1 x 4 for the toy's patterns.
+    public var sampleShape: [Int] { architecture == .toy1010 ? [1, 1, 4] : [channels, imageSize, imageSize] }
+
+    /// The shape of one latent vector: [nz, 1, 1] for the convolutional G, [nz] otherwise.
+    public var latentShape: [Int] { architecture == .dcgan ? [nz, 1, 1] : [nz] }
 
     /// The smallest feature map (base x base) and how many times it doubles to reach the image.
     ///
@@ -30,12 +67,31 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Checks every setting; the message says which one is wrong and what would work.
     public func validate() throws {
-        guard ladder != nil else {
-            throw ConfigError("image size \(imageSize) is not supported: use a size of 3 to 7 pixels doubled at least twice (28, 32, 48, 64, 96, 128, ...)")
+        switch architecture {
+        case .dcgan:
+            guard ladder != nil else {
+                throw ConfigError("image size \(imageSize) is not supported: use a size of 3 to 7 pixels doubled at least twice (28, 32, 48, 64, 96, 128, ...)")
+            }
+            guard ngf >= 1 && ndf >= 1 else { throw ConfigError("ngf and ndf must be at least 1") }
+        case .mlp:
+            guard (1...512).contains(imageSize) else { throw ConfigError("image size must be between 1 and 512, not \(imageSize)") }
+        case .toy1010:
+            guard imageSize == 4 && channels == 1 else { throw ConfigError("the toy1010 model makes 4-value patterns: leave --image-size and --channels out") }
         }
         guard channels == 1 || channels == 3 else { throw ConfigError("channels must be 1 or 3, not \(channels)") }
         guard nz >= 1 else { throw ConfigError("nz must be at least 1, not \(nz)") }
-        guard ngf >= 1 && ndf >= 1 else { throw ConfigError("ngf and ndf must be at least 1") }
+        guard hidden >= 1 else { throw ConfigError("the hidden width must be at least 1, not \(hidden)") }
+        guard classes >= 0 && classes <= 10_000 else { throw ConfigError("classes must be between 0 and 10000, not \(classes)") }
+        guard !(isConditional && architecture == .toy1010) else { throw ConfigError("the toy1010 model has no conditional form") }
+    }
+
+    /// A short description for messages ("28x28x1 dcgan, nz 100, ngf 64, ndf 64, 10 classes").
+    public var summary: String {
+        let size = architecture == .toy1010 ? "1x4" : "\(imageSize)x\(imageSize)x\(channels)"
+        var text = "\(size) \(architecture.rawValue), nz \(nz)"
+        text += architecture == .dcgan ? ", ngf \(ngf), ndf \(ndf)" : ", hidden \(hidden)"
+        if isConditional { text += ", \(classes) classes" }
+        return text
     }
 }
 

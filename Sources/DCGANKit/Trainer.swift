@@ -1,3 +1,4 @@
+import DCGANData
 import DCGANLayers
 import DCGANTensor
 
@@ -5,9 +6,10 @@ import DCGANTensor
 public struct StepMetrics: Sendable, Equatable {
     /// D's loss on real plus its loss on fake images (as PyTorch's example reports errD).
     public var lossD: Float
-    /// G's non-saturating loss, -log D(G(z)).
+    /// G's loss (for the paper's loss, the non-saturating -log D(G(z))).
     public var lossG: Float
-    /// Mean D output (probability) on real images.
+    /// Mean D output on real images: a probability for the cross-entropy loss, the raw score
+    /// for the others (see `GANLoss.meanOutput`).
     public var dReal: Float
     /// Mean D output on fakes before D's update, and after it (in G's step).
     public var dFakeBefore: Float
@@ -16,109 +18,132 @@ public struct StepMetrics: Sendable, Equatable {
     public var isFinite: Bool { [lossD, lossG, dReal, dFakeBefore, dFakeAfter].allSatisfy(\.isFinite) }
 }
 
-/// Owns the two networks and their optimisers and performs the alternating updates of
-/// Goodfellow et al.'s Algorithm 1 with the non-saturating generator loss.
+/// The knobs of the alternating updates that are not the networks, optimisers or loss.
+public struct TrainerOptions: Sendable, Equatable {
+    /// D updates per G update (k in Goodfellow et al.'s Algorithm 1).
+    public var discriminatorSteps = 1
+    /// Target for real images in target-based losses (0.9: one-sided label smoothing).
+    public var realLabel: Float = 1
+    /// Standard deviation of Gaussian noise added to D's targets (the Keras tutorial's trick).
+    public var labelNoise: Float = 0
+    /// The Wasserstein critic's weight-clipping bound c.
+    public var weightClip: Float = 0.01
+
+    public init(discriminatorSteps: Int = 1, realLabel: Float = 1, labelNoise: Float = 0, weightClip: Float = 0.01) {
+        (self.discriminatorSteps, self.realLabel, self.labelNoise, self.weightClip) = (discriminatorSteps, realLabel, labelNoise, weightClip)
+    }
+}
+
+/// Trains any generator and discriminator against each other: the alternating updates of
+/// Goodfellow et al.'s Algorithm 1 with an injected loss, latent sampler and optimisers.
 ///
-/// Real and fake images go through D in separate batches (mixing them breaks BatchNorm);
-/// D's gradients from both accumulate before its update; for G's step D is frozen but still
-/// back-propagates to its input.
+/// Real and fake images go through D in separate batches (mixing them breaks BatchNorm); D's
+/// gradients from both accumulate before its update; for G's step D is frozen but still
+/// back-propagates to its input. A conditional pair shares one `ClassCondition`: fakes are
+/// made for the labels of the real batch (as the paper's conditional code does), so classes
+/// appear as often as in the data.
 public final class GANTrainer {
-    public let model: ModelConfig
-    public let training: TrainingConfig
-    public let generator: Sequential
-    public let discriminator: Sequential
+    public let generator: Layer
+    public let discriminator: Layer
     public let optimizerG: Optimizer
     public let optimizerD: Optimizer
+    public let loss: GANLoss
+    public let latent: LatentSampler
+    /// The labels both networks join to their inputs; nil for an unconditional pair.
+    public let condition: ClassCondition?
+    public let options: TrainerOptions
     /// The stream that z and label noise come from; saved in checkpoints.
     public var noiseRNG: RandomGenerator
 
-    private let noise: Tensor
-    private let targets: Tensor
-    private let logitGradient: Tensor
+    private var noise = ReusableTensor(), targets = ReusableTensor(), scoreGradient = ReusableTensor()
 
-    public init(model: ModelConfig, training: TrainingConfig) throws {
-        try model.validate()
-        try training.validate()
-        self.model = model
-        self.training = training
-        generator = DCGAN.generator(model)
-        discriminator = DCGAN.discriminator(model)
-        var initRNG = RandomGenerator(seed: training.seed)
-        Initializer.dcgan(generator.parameters, rng: &initRNG)
-        Initializer.dcgan(discriminator.parameters, rng: &initRNG)
-        noiseRNG = RandomGenerator(seed: training.seed &+ 0x5EED)
-        switch training.optimizer {
-        case .adam:
-            optimizerG = Adam(generator.parameters, learningRate: training.learningRate, beta1: training.beta1, beta2: training.beta2)
-            optimizerD = Adam(discriminator.parameters, learningRate: training.learningRate, beta1: training.beta1, beta2: training.beta2)
-        case .rmsprop:
-            optimizerG = RMSprop(generator.parameters, learningRate: training.rmspropLearningRateG,
-                                 clipValue: training.rmspropClip, decay: training.rmspropDecay)
-            optimizerD = RMSprop(discriminator.parameters, learningRate: training.rmspropLearningRateD,
-                                 clipValue: training.rmspropClip, decay: training.rmspropDecay)
-        }
-        let batch = training.batchSize
-        noise = Tensor(zeros: [batch, model.nz, 1, 1])
-        targets = Tensor(zeros: [batch])
-        logitGradient = Tensor(zeros: [batch])
-    }
-
-    /// Fills `z` from the configured latent distribution.
-    public func sampleNoise(into z: Tensor, rng: inout RandomGenerator) {
-        switch training.noise {
-        case .uniform: rng.fillUniform(z, -1, 1)
-        case .normal: rng.fillNormal(z)
-        }
+    /// A trainer over the given parts. The networks must fit: G maps [N] + latent.sampleShape
+    /// to what D takes, and D gives one score per image.
+    public init(generator: Layer, discriminator: Layer, optimizerG: Optimizer, optimizerD: Optimizer, loss: GANLoss = .nonSaturating,
+                latent: LatentSampler, condition: ClassCondition? = nil, options: TrainerOptions = TrainerOptions(), seed: UInt64) {
+        precondition(options.discriminatorSteps >= 1, "at least one D step per G step")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.optimizerG = optimizerG
+        self.optimizerD = optimizerD
+        self.loss = loss
+        self.latent = latent
+        self.condition = condition
+        self.options = options
+        noiseRNG = RandomGenerator(seed: seed)
     }
 
     /// One iteration: `discriminatorSteps` D updates, each on the next real batch that
-    /// `nextRealBatch` returns ([batch, C, H, W] in [-1, 1]), then one G update.
-    public func step(nextRealBatch: () -> Tensor) -> StepMetrics {
+    /// `nextRealBatch` returns, then one G update on the last fakes.
+    public func step(nextRealBatch: () -> LabeledBatch) -> StepMetrics {
         var metrics = StepMetrics(lossD: 0, lossG: 0, dReal: 0, dFakeBefore: 0, dFakeAfter: 0)
-        var fake = noise
-        for _ in 0..<training.discriminatorSteps {
+        var fake: Tensor?
+        for _ in 0..<options.discriminatorSteps {
             discriminator.zeroGradients()
             let real = nextRealBatch()
-            let lossReal = discriminatorPass(real, target: training.realLabel, addLabelNoise: true, mean: &metrics.dReal)
-            sampleNoise(into: noise, rng: &noiseRNG)
-            fake = generator.forward(noise)
-            let lossFake = discriminatorPass(fake, target: 0, addLabelNoise: true, mean: &metrics.dFakeBefore)
+            setLabels(real.labels, count: real.images.shape[0])
+            let lossReal = discriminatorPass(real.images, role: .real, mean: &metrics.dReal)
+            let z = noise.get([real.images.shape[0]] + latent.sampleShape)
+            latent.fill(z, rng: &noiseRNG)
+            let images = generator.forward(z)
+            fake = images
+            let lossFake = discriminatorPass(images, role: .fake, mean: &metrics.dFakeBefore)
             optimizerD.step()
+            if loss == .wasserstein { clipDiscriminatorWeights() }
             metrics.lossD = lossReal + lossFake
         }
         generator.zeroGradients()
         discriminator.setFrozen(true)
-        metrics.lossG = discriminatorPass(fake, target: 1, addLabelNoise: false, mean: &metrics.dFakeAfter,
+        metrics.lossG = discriminatorPass(fake!, role: .generator, mean: &metrics.dFakeAfter,
                                           inputGradient: { self.generator.backward($0, inputGradientNeeded: false) })
         discriminator.setFrozen(false)
         optimizerG.step()
         return metrics
     }
 
-    /// D forward, BCE-with-logits against a constant target, D backward. Returns the loss and
-    /// stores the mean probability D gave; hands dL/d(images) to `inputGradient` if given.
-    private func discriminatorPass(_ images: Tensor, target: Float, addLabelNoise: Bool, mean: inout Float,
+    /// D forward, the loss for `role`, D backward. Returns the loss and stores D's mean
+    /// output; hands dL/d(images) to `inputGradient` if given.
+    private func discriminatorPass(_ images: Tensor, role: GANLoss.Role, mean: inout Float,
                                    inputGradient: ((Tensor) -> Void)? = nil) -> Float {
-        let logits = discriminator.forward(images)
-        for i in 0..<targets.count {
-            var t = target
-            if addLabelNoise && training.labelNoise > 0 {
-                t = min(max(t + noiseRNG.normal(std: training.labelNoise), 0), 1)
+        let scores = discriminator.forward(images)
+        let t = targets.get(scores.shape), gradient = scoreGradient.get(scores.shape)
+        if loss.usesTargets {
+            let target = loss.target(for: role, realLabel: options.realLabel)
+            for i in 0..<t.count {
+                // Label noise perturbs D's targets only; G always aims at "real".
+                let noisy = role != .generator && options.labelNoise > 0 ? target + noiseRNG.normal(std: options.labelNoise) : target
+                t[i] = min(max(noisy, 0), 1)
             }
-            targets[i] = t
         }
-        let loss = LossKernel.bceWithLogits(logits: logits, targets: targets, gradient: logitGradient)
-        var total: Float = 0
-        for i in 0..<logits.count { total += stableSigmoid(logits[i]) }
-        mean = total / Float(logits.count)
-        let gradient = discriminator.backward(logitGradient, inputGradientNeeded: inputGradient != nil)
-        inputGradient?(gradient)
-        return loss
+        let value = loss.value(scores: scores, role: role, targets: t, gradient: gradient)
+        mean = loss.meanOutput(scores)
+        let dx = discriminator.backward(gradient, inputGradientNeeded: inputGradient != nil)
+        inputGradient?(dx)
+        return value
     }
 
-    /// Images from G for the given noise, using BatchNorm's running statistics (evaluation
-    /// mode) unless `batchStatistics`; the running statistics are left untouched either way.
-    public func generate(_ z: Tensor, batchStatistics: Bool = false) -> Tensor {
+    private func setLabels(_ labels: [Int]?, count: Int) {
+        guard let condition else { return }
+        guard let labels, labels.count == count else { preconditionFailure("a conditional GAN needs one label per real image") }
+        condition.set(labels: labels)
+    }
+
+    /// WGAN's Lipschitz constraint: every critic weight back into [-c, c].
+    private func clipDiscriminatorWeights() {
+        let c = options.weightClip
+        for p in discriminator.parameters {
+            for i in 0..<p.value.count { p.value[i] = min(max(p.value[i], -c), c) }
+        }
+    }
+
+    /// Images from G for the latent vectors `z` (and, for a conditional G, one class per
+    /// vector), using BatchNorm's running statistics (evaluation mode) unless
+    /// `batchStatistics`; the running statistics are left untouched either way.
+    public func generate(_ z: Tensor, labels: [Int]? = nil, batchStatistics: Bool = false) -> Tensor {
+        if let condition {
+            precondition(labels?.count == z.shape[0], "a conditional generator needs one label per latent vector")
+            condition.set(labels: labels!)
+        }
         let saved = generator.buffers.map { $0.tensor.copy() }
         generator.setTraining(batchStatistics)
         let images = generator.forward(z)

@@ -3,7 +3,7 @@ import DCGANData
 /// Every training setting that is not the model's shape. Saved in `config.json` and in
 /// checkpoints so that a run can be resumed and reproduced.
 public struct TrainingConfig: Codable, Equatable, Sendable {
-    public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case adam, rmsprop }
+    public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case adam, rmsprop, sgd }
     public enum NoiseKind: String, Codable, Sendable, CaseIterable { case uniform, normal }
 
     /// Which dataset the run reads and where (kept so that `--resume` can reload it).
@@ -19,7 +19,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var hdf5Key: String?
     public var batchSize = 128
     public var optimizer = OptimizerKind.adam
-    /// Adam learning rate (both networks), the paper's 0.0002.
+    /// The adversarial loss (the paper's cross-entropy by default).
+    public var loss = GANLoss.nonSaturating
+    /// The Wasserstein critic's weight-clipping bound (used with `loss == .wasserstein`).
+    public var weightClip: Float = 0.01
+    /// Adam or SGD learning rate (both networks), the paper's 0.0002.
     public var learningRate: Float = 2e-4
     public var beta1: Float = 0.5
     public var beta2: Float = 0.999
@@ -48,14 +52,31 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// The settings each model family starts from: the paper's for the DCGAN; the book's for
+    /// its MLP GAN (Adam 1e-4 with PyTorch's default betas, normal z) and its 1010 toy (SGD
+    /// 0.01, least squares, one pattern per step, 10,000 steps on generated patterns).
+    public static func defaults(for architecture: Architecture) -> TrainingConfig {
+        var t = TrainingConfig()
+        switch architecture {
+        case .dcgan: break
+        case .mlp:
+            (t.learningRate, t.beta1, t.noise, t.batchSize) = (1e-4, 0.9, .normal, 32)
+        case .toy1010:
+            (t.dataset, t.dataRoot, t.optimizer, t.learningRate, t.loss, t.batchSize) = ("pattern1010", "", .sgd, 0.01, .leastSquares, 1)
+            (t.iterations, t.sampleEvery, t.checkpointEvery, t.logEvery) = (10_000, 1_000, 2_000, 1_000)
+        }
+        return t
+    }
+
     /// Checks settings that no type can rule out.
     public func validate() throws {
-        guard batchSize >= 2 else { throw ConfigError("batch size must be at least 2 (BatchNorm needs a batch), not \(batchSize)") }
+        guard batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(batchSize)") }
         guard learningRate > 0, rmspropLearningRateD > 0, rmspropLearningRateG > 0 else { throw ConfigError("learning rates must be positive") }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw ConfigError("beta1 and beta2 must be in [0, 1)") }
         guard discriminatorSteps >= 1 else { throw ConfigError("discriminator steps must be at least 1") }
         guard (0...1).contains(realLabel) else { throw ConfigError("real label must be in [0, 1], not \(realLabel)") }
         guard labelNoise >= 0 else { throw ConfigError("label noise must not be negative") }
+        guard weightClip > 0 else { throw ConfigError("the weight clip must be positive, not \(weightClip)") }
         guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
         _ = try datasetOptions()

@@ -27,29 +27,38 @@ public struct DivergenceError: Error, CustomStringConvertible {
 /// checkpoints into a run folder, and can resume from its own checkpoints exactly.
 public final class TrainingRun {
     public let trainer: GANTrainer
+    public let model: ModelConfig
+    /// The run's settings; `iterations` may grow when a resumed run is extended.
+    public private(set) var training: TrainingConfig
     public let folder: RunFolder
     public private(set) var step: Int
     public private(set) var batchesConsumed: Int
     private let dataset: ImageDataset
     private let metrics: MetricsLog
     private let fixedNoise: Tensor
+    /// The class of each fixed-noise sample of a conditional run: one row per class.
+    private let fixedLabels: [Int]?
     private var lastCheckpoint: String?
 
-    /// Number of images in a sample grid.
-    public static let sampleCount = 64
+    /// Columns of a sample grid; an unconditional grid has 8 rows, a conditional one a row
+    /// per class (up to 16).
+    public static let sampleColumns = 8
 
-    private init(trainer: GANTrainer, dataset: ImageDataset, folder: RunFolder, step: Int, batchesConsumed: Int,
-                 metrics: MetricsLog, lastCheckpoint: String?) {
+    private init(trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder, step: Int,
+                 batchesConsumed: Int, metrics: MetricsLog, lastCheckpoint: String?) {
         self.trainer = trainer
+        self.model = model
+        self.training = training
         self.dataset = dataset
         self.folder = folder
         self.step = step
         self.batchesConsumed = batchesConsumed
         self.metrics = metrics
         self.lastCheckpoint = lastCheckpoint
-        fixedNoise = Tensor(zeros: [Self.sampleCount, trainer.model.nz, 1, 1])
-        var rng = RandomGenerator(seed: trainer.training.seed &+ 0xF1ED)
-        trainer.sampleNoise(into: fixedNoise, rng: &rng)
+        let rows = model.isConditional ? min(model.classes, 16) : 8
+        fixedLabels = model.isConditional ? (0..<rows * Self.sampleColumns).map { $0 / Self.sampleColumns } : nil
+        var rng = RandomGenerator(seed: training.seed &+ 0xF1ED)
+        fixedNoise = trainer.latent.sample(count: rows * Self.sampleColumns, rng: &rng)
     }
 
     /// Starts a new run in `folder`: writes `config.json` and `real_samples.png`.
@@ -58,33 +67,65 @@ public final class TrainingRun {
         try checkFits(dataset, model: model, training: training)
         let trainer = try GANTrainer(model: model, training: training)
         try folder.create(overwrite: overwrite)
-        let run = TrainingRun(trainer: trainer, dataset: dataset, folder: folder, step: 0, batchesConsumed: 0,
-                              metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
+        let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, step: 0,
+                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
         try run.writeConfig()
-        let real = Tensor(zeros: [min(sampleCount, dataset.count), model.channels, model.imageSize, model.imageSize])
+        let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
         dataset.fillBatch(real, indices: 0..<real.shape[0])
         try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
         try run.metrics.flush()
         return run
     }
 
+    /// How long a resumed run should go on: to a new total of iterations, or of epochs
+    /// (converted with the dataset's size as a new run does).
+    public enum Extension: Sendable, Equatable {
+        case iterations(Int)
+        case epochs(Int)
+    }
+
     /// Continues the run in `folder` from its latest checkpoint; `dataset` must be the one
-    /// the checkpoint's configuration names (see `TrainingConfig.dataset`).
-    public static func resume(folder: RunFolder, loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
+    /// the checkpoint's configuration names (see `TrainingConfig.dataset`). With `extendTo`,
+    /// the run goes on to that new total (which must lie beyond the checkpoint's step); the
+    /// extended run computes exactly what an uninterrupted run of that length would.
+    public static func resume(folder: RunFolder, extendTo: Extension? = nil,
+                              loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
         guard let path = folder.latestCheckpoint() else {
             throw DataError(path: folder.checkpointsFolder, "no checkpoint to resume from")
         }
         let (trainer, header) = try Checkpoint.load(path: path)
         let dataset = try loadDataset(header.training, header.model)
-        try checkFits(dataset, model: header.model, training: header.training)
-        return TrainingRun(trainer: trainer, dataset: dataset, folder: folder, step: header.step,
-                           batchesConsumed: header.batchesConsumed,
-                           metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path)
+        var training = header.training
+        try checkFits(dataset, model: header.model, training: training)
+        switch extendTo {
+        case .iterations(let total): training.iterations = total
+        case .epochs(let epochs): training.iterations = epochs * (dataset.count / training.batchSize) / training.discriminatorSteps
+        case nil: break
+        }
+        if extendTo != nil {
+            guard training.iterations > header.step else {
+                throw ConfigError("\(folder.path) is at step \(header.step) already; ask for more iterations than that (asked for \(training.iterations))")
+            }
+        }
+        let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, step: header.step,
+                              batchesConsumed: header.batchesConsumed,
+                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path)
+        if extendTo != nil { try run.writeConfig() }
+        return run
     }
 
     private static func checkFits(_ dataset: ImageDataset, model: ModelConfig, training: TrainingConfig) throws {
-        guard dataset.channels == model.channels, dataset.height == model.imageSize, dataset.width == model.imageSize else {
-            throw ConfigError("the dataset holds \(dataset.channels)x\(dataset.height)x\(dataset.width) images, the model makes \(model.channels)x\(model.imageSize)x\(model.imageSize)")
+        let shape = model.sampleShape
+        guard [dataset.channels, dataset.height, dataset.width] == shape else {
+            throw ConfigError("the dataset holds \(dataset.channels)x\(dataset.height)x\(dataset.width) images, the model makes \(shape.map(String.init).joined(separator: "x"))")
+        }
+        if model.isConditional {
+            guard let labels = dataset.labels else {
+                throw ConfigError("a conditional model needs labelled images, and this dataset has no labels")
+            }
+            guard labels.allSatisfy({ (0..<model.classes).contains($0) }) else {
+                throw ConfigError("the dataset's labels go up to \(labels.max() ?? 0), more than the model's \(model.classes) classes")
+            }
         }
         guard dataset.count >= training.batchSize else {
             throw ConfigError("the dataset holds \(dataset.count) images, fewer than one batch of \(training.batchSize)")
@@ -94,7 +135,6 @@ public final class TrainingRun {
     /// Trains until the configured number of iterations (or, with `stopAfter`, until that
     /// step, as an interrupted run would), calling `report` after each one.
     public func run(stopAfter: Int? = nil, report: (TrainingProgress) -> Void) throws {
-        let training = trainer.training
         let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed)
         defer { loader.stop() }
         let imagesPerStep = Double(training.batchSize * training.discriminatorSteps)
@@ -125,14 +165,15 @@ public final class TrainingRun {
     /// The fixed-noise grid for the current step (G with batch statistics, as PyTorch's example
     /// draws its samples during training).
     public func writeSamples() throws {
-        let images = trainer.generate(fixedNoise, batchStatistics: true)
-        try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), overwrite: true)
+        let images = trainer.generate(fixedNoise, labels: fixedLabels, batchStatistics: true)
+        try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), columns: Self.sampleColumns, overwrite: true)
     }
 
     /// Writes a checkpoint for the current step, then the metrics that go with it.
     public func writeCheckpoint() throws {
         let path = folder.checkpointPath(step: step)
-        try AtomicFile.write(try Checkpoint.encode(trainer, step: step, batchesConsumed: batchesConsumed), to: path, overwrite: true)
+        try AtomicFile.write(try Checkpoint.encode(trainer, model: model, training: training, step: step, batchesConsumed: batchesConsumed),
+                             to: path, overwrite: true)
         try metrics.flush()
         lastCheckpoint = path
     }
@@ -145,7 +186,7 @@ public final class TrainingRun {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let json = try encoder.encode(Config(toolVersion: Checkpoint.toolVersion, model: trainer.model, training: trainer.training))
+        let json = try encoder.encode(Config(toolVersion: Checkpoint.toolVersion, model: model, training: training))
         try AtomicFile.write(Array(json) + [10], to: folder.configPath, overwrite: true)
     }
 }

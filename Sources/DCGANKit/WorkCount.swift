@@ -20,7 +20,7 @@ public enum WorkCount {
     }
 
     private static func layerFLOPs(_ model: ModelConfig, batch: Int) -> (g: [Double], d: [Double]) {
-        (DCGAN.generator(model).layerFLOPs(for: [batch, model.nz, 1, 1]),
-         DCGAN.discriminator(model).layerFLOPs(for: [batch, model.channels, model.imageSize, model.imageSize]))
+        let (generator, discriminator, _) = ModelZoo.networks(for: model)
+        return (generator.layerFLOPs(for: [batch] + model.latentShape), discriminator.layerFLOPs(for: [batch] + model.sampleShape))
     }
 }

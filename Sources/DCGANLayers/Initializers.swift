@@ -45,7 +45,7 @@ public enum Initializer {
     }
 
     /// The input elements that meet each output of a weight [a, b, k...]: b * (product of k...).
-    public static func pytorchFanIn(weightShape: [Int]) -> Int { weightShape.dropFirst().reduce(1, *) }
+    private static func pytorchFanIn(weightShape: [Int]) -> Int { weightShape.dropFirst().reduce(1, *) }
 
     private static func fanInUniform(weight: Parameter, bias: Parameter?, rng: inout RandomGenerator) {
         let fanIn = pytorchFanIn(weightShape: weight.value.shape)

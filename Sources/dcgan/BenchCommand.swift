@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import DCGANData
 import DCGANKit
 import DCGANLayers
 import DCGANTensor
@@ -27,8 +28,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let model = modelOptions.model
-        try model.validate()
+        let model = try modelOptions.config(classes: modelOptions.conditional ? 10 : 0)
         guard mode == "train" || mode == "generate" else { throw ConfigError("--mode must be train or generate, not \(mode)") }
         var training = TrainingConfig()
         training.batchSize = batchSize
@@ -36,16 +36,17 @@ struct BenchCommand: ParsableCommand {
         training.noise = .normal
         let trainer = try GANTrainer(model: model, training: training)
         var rng = RandomGenerator(seed: 7)
-        let real = Tensor.uniform([batchSize, model.channels, model.imageSize, model.imageSize], -1, 1, rng: &rng)
-        let z = Tensor(zeros: [batchSize, model.nz, 1, 1])
+        let real = Tensor.uniform([batchSize] + model.sampleShape, -1, 1, rng: &rng)
+        let labels = model.isConditional ? (0..<batchSize).map { $0 % model.classes } : nil
+        let z = Tensor(zeros: [batchSize] + model.latentShape)
         let step: () -> Void
         if mode == "train" {
-            step = { _ = trainer.step { real } }
+            step = { _ = trainer.step { LabeledBatch(images: real, labels: labels) } }
         } else {
             trainer.generator.setTraining(false)
             step = {
-                trainer.sampleNoise(into: z, rng: &rng)
-                _ = trainer.generator.forward(z)
+                trainer.latent.fill(z, rng: &rng)
+                _ = trainer.generate(z, labels: labels)
             }
         }
         for _ in 0..<warmup { step() }

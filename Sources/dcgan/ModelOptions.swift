@@ -6,6 +6,10 @@ import DCGANTensor
 /// that `train --resume` can tell a setting the user gave (which must then agree with the
 /// checkpoint) from a default.
 struct ModelOptions: ParsableArguments {
+    @Option(help: "Model family: dcgan (the paper's), mlp (the book's fully connected MNIST GAN) or toy1010 (the book's 1010-pattern GAN). Default dcgan.")
+    var model: String?
+    @Flag(help: "Conditional model: the one-hot class label is joined to the inputs of G and D (dcgan: of every layer, as the paper's supplement 8.1; mlp: of the first, as the book); needs a labelled dataset.")
+    var conditional = false
     @Option(help: "Image height and width: 28, 32, 48, 64, 96 or 128 (a base of 3-7 doubled at least twice). Default 28.")
     var imageSize: Int?
     @Option(help: "Image channels: 1 (gray) or 3 (RGB). Default 1.")
@@ -16,16 +20,47 @@ struct ModelOptions: ParsableArguments {
     var ngf: Int?
     @Option(help: "Discriminator width (channels of its first layer). Default 64.")
     var ndf: Int?
+    @Option(help: "Width of the hidden layers of the mlp and toy1010 models. Default 200 (mlp), 3 (toy1010).")
+    var hidden: Int?
     @Flag(help: "BatchNorm without learned scale and shift (the paper's supplement 8.1).")
     var noBatchNormAffine = false
 
-    /// The configuration, with defaults for what was not given.
-    var model: ModelConfig { model(over: ModelConfig()) }
+    /// The model family named by --model.
+    func architecture() throws -> Architecture {
+        guard let model else { return .dcgan }
+        guard let kind = Architecture(rawValue: model) else {
+            throw ConfigError("unknown model '\(model)' (\(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return kind
+    }
 
-    /// `base` with the given options applied.
+    /// The configuration, with the family's defaults for what was not given; a conditional
+    /// model gets its class count from the data (`classes`).
+    func config(classes: Int = 0) throws -> ModelConfig {
+        var config = model(over: ModelConfig.defaults(for: try architecture()))
+        config.classes = conditional ? classes : 0
+        try config.validate()
+        return config
+    }
+
+    /// `base` with the given options applied (the family and conditioning stay `base`'s).
     func model(over base: ModelConfig) -> ModelConfig {
-        ModelConfig(imageSize: imageSize ?? base.imageSize, channels: channels ?? base.channels, nz: nz ?? base.nz,
-                    ngf: ngf ?? base.ngf, ndf: ndf ?? base.ndf, batchNormAffine: noBatchNormAffine ? false : base.batchNormAffine)
+        var config = base
+        config.imageSize = imageSize ?? base.imageSize
+        config.channels = channels ?? base.channels
+        config.nz = nz ?? base.nz
+        config.ngf = ngf ?? base.ngf
+        config.ndf = ndf ?? base.ndf
+        config.hidden = hidden ?? base.hidden
+        config.batchNormAffine = noBatchNormAffine ? false : base.batchNormAffine
+        return config
+    }
+
+    /// Whether any option that shapes the model was given (they must agree with a resumed run).
+    func contradicts(_ base: ModelConfig) throws -> Bool {
+        if model != nil, try architecture() != base.architecture { return true }
+        if conditional != base.isConditional && conditional { return true }
+        return model(over: base) != base
     }
 }
 

@@ -11,15 +11,19 @@ struct SampleCommand: ParsableCommand {
 
     @Option(help: "Checkpoint file written by `dcgan train` (runs/<run>/checkpoints/step-N.dcgan).")
     var checkpoint: String
-    @Option(help: "Number of images.")
-    var count = 64
+    @Option(help: "Number of images (conditional models: default 8 per class, a row per class).")
+    var count: Int?
+    @Option(name: .customLong("class"), help: "Conditional models: make every image of this class (index).")
+    var classIndex: Int?
+    @Option(help: "Conditional models: a .npy file of class indices (integers, one per image) to make.")
+    var labels: String?
     @Option(help: "Seed for the latent vectors.")
     var seed: UInt64 = 1
     @Option(help: "Write the images as one PNG grid to this file (default samples.png when no other output is named).")
     var grid: String?
     @Option(help: "Grid columns.")
     var columns = 8
-    @Option(help: "Write the images to this .npy file (uint8, N x H x W or N x H x W x C).")
+    @Option(help: "Write the images to this .npy file (uint8, N x H x W or N x H x W x C); a conditional model's labels go to X_labels.npy beside it.")
     var npy: String?
     @Option(help: "Write each image as its own PNG into this folder (image-00000.png, ...).")
     var individual: String?
@@ -31,23 +35,62 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        guard count >= 1 else { throw ConfigError("--count must be at least 1") }
+        guard count.map({ $0 >= 1 }) ?? true else { throw ConfigError("--count must be at least 1") }
         guard columns >= 1 else { throw ConfigError("--columns must be at least 1") }
         let gridPath = grid ?? (npy == nil && individual == nil ? "samples.png" : nil)
+        let labelsPath = npy.map(Self.labelsPath)
+        let (trainer, header) = try Checkpoint.load(path: checkpoint)
+        let model = header.model
+        let classes = try sampleLabels(model)
+        let total = classes?.count ?? count ?? 64
         // Refuse before any work, so that no output is left half-made.
-        for path in [gridPath, npy].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
+        for path in [gridPath, npy, classes == nil ? nil : labelsPath].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
-        let (trainer, _) = try Checkpoint.load(path: checkpoint)
-        let images = SampleExport.generate(trainer, count: count, seed: seed, batchStatistics: batchStats)
-        let model = trainer.model
+        let images = SampleExport.generate(trainer, count: total, seed: seed, labels: classes, batchStatistics: batchStats)
         if let gridPath { try ImageGrid.writePNG(images: images, path: gridPath, columns: columns, overwrite: overwrite) }
         if let npy {
             let bytes = SampleExport.bytesNHWC(images)
-            let shape = model.channels == 1 ? [count, model.imageSize, model.imageSize] : [count, model.imageSize, model.imageSize, model.channels]
-            try AtomicFile.write(NPYWriter.encode(bytes, shape: shape), to: npy, overwrite: overwrite)
+            let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
+            try AtomicFile.write(NPYWriter.encode(bytes, shape: c == 1 ? [total, h, w] : [total, h, w, c]), to: npy, overwrite: overwrite)
+            if let classes, let labelsPath {
+                try AtomicFile.write(NPYWriter.encode(int64: classes.map(Int64.init), shape: [total]), to: labelsPath, overwrite: overwrite)
+            }
         }
         if let individual { try SampleExport.writeIndividual(images, folder: individual, overwrite: overwrite) }
-        print("wrote \(count) images" + [gridPath, npy, individual].compactMap { $0 }.map { " to \($0)" }.joined(separator: " and"))
+        let outputs = [gridPath, npy, classes == nil ? nil : labelsPath, individual].compactMap { $0 }
+        print("wrote \(total) images" + outputs.map { " to \($0)" }.joined(separator: " and"))
+    }
+
+    /// The class of each image for a conditional model: --class for all, --labels from a
+    /// file, or by default `columns` images of every class in turn (a row per class).
+    /// Unconditional models take no labels.
+    private func sampleLabels(_ model: ModelConfig) throws -> [Int]? {
+        guard model.isConditional else {
+            guard classIndex == nil && labels == nil else { throw ConfigError("\(checkpoint) is not a conditional model: --class and --labels do not apply") }
+            return nil
+        }
+        guard classIndex == nil || labels == nil else { throw ConfigError("give --class or --labels, not both") }
+        let valid = 0..<model.classes
+        if let classIndex {
+            guard valid.contains(classIndex) else { throw ConfigError("--class \(classIndex) is not one of the model's classes 0...\(model.classes - 1)") }
+            return Array(repeating: classIndex, count: count ?? 64)
+        }
+        if let labels {
+            let values = try NPYReader.readIntegers(path: labels)
+            guard !values.isEmpty else { throw DataError(path: labels, "holds no labels") }
+            if let bad = values.first(where: { !valid.contains($0) }) {
+                throw DataError(path: labels, "label \(bad) is not one of the model's classes 0...\(model.classes - 1)")
+            }
+            guard count == nil || count == values.count else { throw ConfigError("--count \(count!) disagrees with the \(values.count) labels of \(labels)") }
+            return values
+        }
+        let perClass = count.map { max(1, $0 / model.classes) } ?? columns
+        return (0..<model.classes).flatMap { Array(repeating: $0, count: perClass) }
+    }
+
+    /// X.npy -> X_labels.npy.
+    static func labelsPath(_ npy: String) -> String {
+        (npy.hasSuffix(".npy") ? String(npy.dropLast(4)) : npy) + "_labels.npy"
     }
 }

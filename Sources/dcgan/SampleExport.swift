@@ -5,22 +5,23 @@ import DCGANTensor
 
 /// Conversions from generated tensors to files.
 enum SampleExport {
-    /// `count` images from the trainer's generator for latent vectors drawn with `seed`,
-    /// made in batches of at most 256: [count, C, H, W] in [-1, 1].
-    static func generate(_ trainer: GANTrainer, count: Int, seed: UInt64, batchStatistics: Bool) -> Tensor {
-        let model = trainer.model
-        let images = Tensor(zeros: [count, model.channels, model.imageSize, model.imageSize])
-        let z = Tensor(zeros: [count, model.nz, 1, 1])
+    /// `count` images from the trainer's generator for latent vectors drawn with `seed` (and,
+    /// for a conditional generator, the class of each image), made in batches of at most 256:
+    /// [count] + the image shape, in [-1, 1].
+    static func generate(_ trainer: GANTrainer, count: Int, seed: UInt64, labels: [Int]? = nil, batchStatistics: Bool) -> Tensor {
         var rng = RandomGenerator(seed: seed)
-        trainer.sampleNoise(into: z, rng: &rng)
-        let perImage = model.channels * model.imageSize * model.imageSize
+        let z = trainer.latent.sample(count: count, rng: &rng)
+        let perVector = z.count / count
+        var images: Tensor?
         for start in stride(from: 0, to: count, by: 256) {
             let n = min(256, count - start)
-            let batch = Tensor(shape: [n, model.nz, 1, 1], values: Array(z.buffer[(start * model.nz)..<((start + n) * model.nz)]))
-            let output = trainer.generate(batch, batchStatistics: batchStatistics)
-            (images.pointer + start * perImage).update(from: output.pointer, count: n * perImage)
+            let batch = Tensor(shape: [n] + trainer.latent.sampleShape, values: Array(z.buffer[(start * perVector)..<((start + n) * perVector)]))
+            let output = trainer.generate(batch, labels: labels.map { Array($0[start..<(start + n)]) }, batchStatistics: batchStatistics)
+            let perImage = output.count / n
+            if images == nil { images = Tensor(zeros: [count] + output.shape.dropFirst()) }
+            (images!.pointer + start * perImage).update(from: output.pointer, count: n * perImage)
         }
-        return images
+        return images!
     }
 
     /// N x H x W x C bytes -> N x C x H x W (the layout datasets hold).

@@ -9,10 +9,10 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a DCGAN; with no options, one epoch on Fashion-MNIST with the paper's settings.",
         discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder.")
 
-    @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")).")
-    var dataset = "fashion-mnist"
-    @Option(help: "Folder holding the dataset's files (for packed: the packed file).")
-    var dataRoot = MNISTDataset.defaultRoot
+    @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")). Default fashion-mnist (pattern1010 for --model toy1010).")
+    var dataset: String?
+    @Option(help: "Folder holding the dataset's files (for packed: the packed file). Default \(MNISTDataset.defaultRoot).")
+    var dataRoot: String?
     @Option(help: "Part of a dataset that ships in two (mnist, fashion-mnist, cifar10): train or test.")
     var split = "train"
     @Option(help: "Keep only these classes: an index (5), a list (3,5) or names (cat,dog).")
@@ -22,26 +22,30 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The uint8 array (N x H x W x C or N x H x W) an hdf5 dataset reads.")
     var hdf5Key = "images"
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Images per batch.")
-    var batchSize = 128
-    @Option(help: "Passes over the data (ignored when --iterations is given).")
-    var epochs = 1
-    @Option(help: "Generator steps to train for (overrides --epochs).")
+    @Option(help: "Images per batch. Default 128 (mlp 32, toy1010 1).")
+    var batchSize: Int?
+    @Option(help: "Passes over the data (ignored when --iterations is given); with --resume, the new total. Default 1.")
+    var epochs: Int?
+    @Option(help: "Generator steps to train for (overrides --epochs); with --resume, the new total. Default: one epoch (toy1010: 10000).")
     var iterations: Int?
-    @Option(help: "Optimiser: adam (paper) or rmsprop (the Keras tutorial's, with clipping and decay).")
-    var optimizer = "adam"
-    @Option(help: "Adam learning rate.")
-    var lr: Float = 2e-4
-    @Option(help: "Adam beta1 (the paper's 0.5; 0.9 oscillates).")
-    var beta1: Float = 0.5
+    @Option(help: "Loss: \(GANLoss.allCases.map(\.rawValue).joined(separator: ", ")) (bce: the paper's non-saturating cross-entropy; lsgan: least squares; wasserstein: WGAN with weight clipping). Default bce (toy1010: lsgan).")
+    var loss: String?
+    @Option(help: "Weight-clipping bound of the Wasserstein critic.")
+    var weightClip: Float = 0.01
+    @Option(help: "Optimiser: adam (paper), rmsprop (the Keras tutorial's, with clipping and decay) or sgd. Default adam (toy1010: sgd).")
+    var optimizer: String?
+    @Option(help: "Adam or SGD learning rate. Default 2e-4 (mlp 1e-4, toy1010 0.01).")
+    var lr: Float?
+    @Option(help: "Adam beta1 (the paper's 0.5; 0.9 oscillates). Default 0.5 (mlp 0.9).")
+    var beta1: Float?
     @Option(help: "Discriminator steps per generator step.")
     var dSteps = 1
     @Option(help: "Target for real images in D's loss (0.9 for one-sided label smoothing).")
     var realLabel: Float = 1.0
     @Option(help: "Standard deviation of Gaussian noise added to D's targets.")
     var labelNoise: Float = 0
-    @Option(help: "Distribution of z: uniform (paper, in [-1, 1]) or normal.")
-    var noise = "uniform"
+    @Option(help: "Distribution of z: uniform (paper, in [-1, 1]) or normal. Default uniform (mlp normal).")
+    var noise: String?
     @Option(help: "Random seed: the same seed and thread count give the same run.")
     var seed: UInt64 = 1
     @OptionGroup var threadOptions: ThreadOptions
@@ -49,88 +53,108 @@ struct TrainCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Replace a run already in the --out folder.")
     var overwrite = false
-    @Option(help: "Continue the run in this folder from its latest checkpoint (its settings are reused).")
+    @Option(help: "Continue the run in this folder from its latest checkpoint (its settings are reused; --iterations or --epochs extend it).")
     var resume: String?
-    @Option(help: "Write a fixed-noise sample grid every N iterations (0: only at the end).")
-    var sampleEvery = 100
-    @Option(help: "Write a checkpoint every N iterations (0: only at the end).")
-    var checkpointEvery = 200
-    @Option(help: "When not on a terminal, print a progress line every N iterations.")
-    var logEvery = 50
+    @Option(help: "Write a fixed-noise sample grid every N iterations (0: only at the end). Default 100.")
+    var sampleEvery: Int?
+    @Option(help: "Write a checkpoint every N iterations (0: only at the end). Default 200.")
+    var checkpointEvery: Int?
+    @Option(help: "When not on a terminal, print a progress line every N iterations. Default 50.")
+    var logEvery: Int?
 
     func run() throws {
         try threadOptions.apply()
         let run: TrainingRun
         if let resume {
-            run = try TrainingRun.resume(folder: RunFolder(resume)) { training, model in
+            let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
+            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo) { training, model in
                 // Model options given with --resume must describe the run being resumed.
-                guard modelOptions.model(over: model) == model else {
-                    throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.imageSize)x\(model.imageSize)x\(model.channels), nz \(model.nz), ngf \(model.ngf), ndf \(model.ndf))")
+                guard try !modelOptions.contradicts(model) else {
+                    throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
                 }
                 return try Self.loadData(training, model)
             }
-            print("resuming \(resume) at step \(run.step) of \(run.trainer.training.iterations)")
+            print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
         } else {
-            let model = modelOptions.model
-            try model.validate()
-            var selection = TrainingConfig()
-            (selection.dataset, selection.dataRoot, selection.seed) = (dataset, dataRoot, seed)
-            (selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (split, classes, holdout, hdf5Key)
+            let architecture = try modelOptions.architecture()
+            var selection = TrainingConfig.defaults(for: architecture)
+            selection.dataset = dataset ?? selection.dataset
+            selection.dataRoot = dataRoot ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
+            (selection.seed, selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (seed, split, classes, holdout, hdf5Key)
+            var model = try modelOptions.config()
             let data = try Self.loadData(selection, model)
-            let training = try trainingConfig(datasetCount: data.count)
+            if modelOptions.conditional {
+                let count = data.classNames?.count ?? (data.labels?.max() ?? -1) + 1
+                guard data.labels != nil, count >= 1 else {
+                    throw ConfigError("--conditional needs a labelled dataset, and \(selection.dataset) images have no labels")
+                }
+                model = try modelOptions.config(classes: count)
+            }
+            let training = try trainingConfig(base: selection, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
-            print("training on \(data.count) \(dataset) images of \(model.imageSize)x\(model.imageSize)x\(model.channels) "
-                  + "for \(training.iterations) iterations; writing to \(folder.path)")
+            print("training \(model.summary) on \(data.count) \(training.dataset) images "
+                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
-        let display = ProgressDisplay(logEvery: run.trainer.training.logEvery)
+        let display = ProgressDisplay(logEvery: run.training.logEvery)
+        let summary = RunSummary(window: max(1, run.training.iterations / 10))
         do {
-            try run.run(report: display.show)
+            try run.run { progress in
+                display.show(progress)
+                summary.add(progress.metrics)
+            }
         } catch {
             display.finish()
             throw error
         }
         display.finish()
+        summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
     }
 
     /// The training images the settings name, printing what loading had to say once.
     private static func loadData(_ training: TrainingConfig, _ model: ModelConfig) throws -> ImageDataset {
-        let loaded = try DatasetCatalog.load(name: training.dataset, root: training.dataRoot, imageSize: model.imageSize,
-                                             channels: model.channels, options: training.datasetOptions())
+        let shape = model.sampleShape
+        let loaded = try DatasetCatalog.load(name: training.dataset, root: training.dataRoot, imageSize: shape[2],
+                                             channels: shape[0], options: training.datasetOptions())
         for note in loaded.notes { print(note) }
         return loaded.training
     }
 
-    private func trainingConfig(datasetCount: Int) throws -> TrainingConfig {
-        var t = TrainingConfig()
-        t.dataset = dataset
-        t.dataRoot = dataRoot
-        t.split = split
-        t.classes = classes
-        t.holdout = holdout
-        t.hdf5Key = hdf5Key
-        t.batchSize = batchSize
-        guard let kind = TrainingConfig.OptimizerKind(rawValue: optimizer) else { throw ConfigError("unknown optimizer '\(optimizer)' (adam or rmsprop)") }
-        guard let noiseKind = TrainingConfig.NoiseKind(rawValue: noise) else { throw ConfigError("unknown noise '\(noise)' (uniform or normal)") }
-        t.optimizer = kind
-        t.noise = noiseKind
-        t.learningRate = lr
-        t.beta1 = beta1
+    private func trainingConfig(base: TrainingConfig, datasetCount: Int) throws -> TrainingConfig {
+        var t = base
+        t.batchSize = batchSize ?? t.batchSize
+        if let optimizer {
+            guard let kind = TrainingConfig.OptimizerKind(rawValue: optimizer) else { throw ConfigError("unknown optimizer '\(optimizer)' (adam, rmsprop or sgd)") }
+            t.optimizer = kind
+        }
+        if let noise {
+            guard let kind = TrainingConfig.NoiseKind(rawValue: noise) else { throw ConfigError("unknown noise '\(noise)' (uniform or normal)") }
+            t.noise = kind
+        }
+        if let loss {
+            guard let kind = GANLoss(rawValue: loss) else {
+                throw ConfigError("unknown loss '\(loss)' (\(GANLoss.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            t.loss = kind
+        }
+        t.weightClip = weightClip
+        t.learningRate = lr ?? t.learningRate
+        t.beta1 = beta1 ?? t.beta1
         t.discriminatorSteps = dSteps
         t.realLabel = realLabel
         t.labelNoise = labelNoise
-        t.seed = seed
-        t.sampleEvery = sampleEvery
-        t.checkpointEvery = checkpointEvery
-        t.logEvery = logEvery
-        guard batchSize >= 2 else { throw ConfigError("batch size must be at least 2 (BatchNorm needs a batch), not \(batchSize)") }
+        t.sampleEvery = sampleEvery ?? t.sampleEvery
+        t.checkpointEvery = checkpointEvery ?? t.checkpointEvery
+        t.logEvery = logEvery ?? t.logEvery
+        guard t.batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(t.batchSize)") }
         guard dSteps >= 1 else { throw ConfigError("--d-steps must be at least 1") }
         if let iterations {
             t.iterations = iterations
-        } else {
-            guard epochs >= 1 else { throw ConfigError("--epochs must be at least 1") }
-            t.iterations = epochs * (datasetCount / batchSize) / dSteps
+        } else if epochs != nil || t.iterations == 0 {
+            let passes = epochs ?? 1
+            guard passes >= 1 else { throw ConfigError("--epochs must be at least 1") }
+            t.iterations = passes * (datasetCount / t.batchSize) / dSteps
         }
         try t.validate()
         return t

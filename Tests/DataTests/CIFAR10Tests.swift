@@ -32,7 +32,8 @@ struct CIFARFixture {
 @Suite struct CIFAR10Tests {
     @Test func readsEveryTrainingRecordInOrder() throws {
         let fixture = try CIFARFixture()
-        let dataset = try CIFAR10Dataset.load(root: fixture.directory.path, split: .train)
+        let (dataset, missing) = try CIFAR10Dataset.load(root: fixture.directory.path, split: .train)
+        #expect(missing == nil)
         #expect((dataset.count, dataset.channels, dataset.height, dataset.width) == (15, 3, 32, 32))
         #expect(dataset.labels == fixture.labels.prefix(5).flatMap { $0 })
         let expected = (0..<5).flatMap { file in (0..<3).flatMap { CIFARFixture.pixels(file: file, record: $0) } }
@@ -42,7 +43,7 @@ struct CIFARFixture {
 
     @Test func readsTheTestSplitFromTheDistributionSubfolder() throws {
         let fixture = try CIFARFixture(subfolder: "cifar-10-batches-bin")
-        let dataset = try CIFAR10Dataset.load(root: fixture.directory.path, split: .test)
+        let dataset = try CIFAR10Dataset.load(root: fixture.directory.path, split: .test).dataset
         #expect(dataset.labels == [9, 3])
         #expect(dataset.pixels == CIFARFixture.pixels(file: 5, record: 0) + CIFARFixture.pixels(file: 5, record: 1))
     }
@@ -51,7 +52,7 @@ struct CIFARFixture {
     func classFilterKeepsOnlyTheNamedClasses(spec: String) throws {
         let fixture = try CIFARFixture()
         let wanted = try ClassFilter.parse(spec, classNames: CIFAR10Dataset.classNames, classCount: 10, source: "cifar")
-        let dataset = try CIFAR10Dataset.load(root: fixture.directory.path, split: .train, classes: wanted)
+        let dataset = try CIFAR10Dataset.load(root: fixture.directory.path, split: .train, classes: wanted).dataset
         let expected = fixture.labels.prefix(5).flatMap { $0 }.filter { wanted.contains($0) }
         #expect(dataset.labels == expected && !expected.isEmpty)
         // The record kept second in file 1 (label 5) must carry that record's pixels.
@@ -77,10 +78,36 @@ struct CIFARFixture {
         try fixture.directory.write([10] + CIFARFixture.pixels(file: 0, record: 0), to: "test_batch.bin")
         #expect(dataErrorMessage { _ = try CIFAR10Dataset.load(root: fixture.directory.path, split: .test) }
             == "\(fixture.directory.file("test_batch.bin")): label 10 of record 0 is outside 0...9")
-        try FileManager.default.removeItem(atPath: fixture.directory.file("data_batch_5.bin"))
-        #expect(dataErrorMessage { _ = try CIFAR10Dataset.load(root: fixture.directory.path, split: .train) }
-            == "\(fixture.directory.file("data_batch_5.bin")): not found")
+        try FileManager.default.removeItem(atPath: fixture.directory.file("test_batch.bin"))
+        #expect(dataErrorMessage { _ = try CIFAR10Dataset.load(root: fixture.directory.path, split: .test) }
+            == "\(fixture.directory.path): holds no CIFAR-10 test batch (test_batch.bin), nor does its cifar-10-batches-bin subfolder (pass the folder of the CIFAR-10 binary batches as --data-root)")
         let empty = try TemporaryDirectory()
-        #expect(dataErrorMessage { _ = try CIFAR10Dataset.load(root: empty.path, split: .train) }?.contains("cifar-10-batches-bin") == true)
+        #expect(dataErrorMessage { _ = try CIFAR10Dataset.load(root: empty.path, split: .train) }
+            == "\(empty.path): holds no CIFAR-10 training batch (data_batch_1.bin to data_batch_5.bin), nor does its cifar-10-batches-bin subfolder (pass the folder of the CIFAR-10 binary batches as --data-root)")
+    }
+
+    /// A partial download: the batches present are read in order, and the missing ones are
+    /// named in a note rather than failing the run or passing unnoticed.
+    @Test func readsThePresentTrainingBatchesAndNamesTheMissingOnes() throws {
+        let fixture = try CIFARFixture(subfolder: "cifar-10-batches-bin")
+        let folder = fixture.directory.file("cifar-10-batches-bin")
+        for name in ["data_batch_2.bin", "data_batch_5.bin"] { try FileManager.default.removeItem(atPath: folder + "/" + name) }
+        let (dataset, missing) = try CIFAR10Dataset.load(root: fixture.directory.path, split: .train)
+        #expect(dataset.labels == [0, 3, 5, 3, 3, 2, 4, 6, 7])
+        #expect(dataset.pixels == [0, 2, 3].flatMap { file in (0..<3).flatMap { CIFARFixture.pixels(file: file, record: $0) } })
+        #expect(missing?.missing == ["data_batch_2.bin", "data_batch_5.bin"])
+        let note = "\(folder): data_batch_2.bin, data_batch_5.bin are missing; read 9 images from the other 3 batch files"
+        #expect(missing?.description == note)
+
+        // Through the catalog, with a class filter: the note counts every image read.
+        let loaded = try DatasetCatalog.load(name: "cifar10", root: fixture.directory.path, imageSize: 32, channels: 3,
+                                             options: DatasetOptions(classes: "cat"))
+        #expect(loaded.training.labels == [3, 3, 3] && loaded.notes == [note])
+        try FileManager.default.removeItem(atPath: folder + "/data_batch_1.bin")
+        #expect(try CIFAR10Dataset.load(root: fixture.directory.path, split: .train).missing?.description
+            == "\(folder): data_batch_1.bin, data_batch_2.bin, data_batch_5.bin are missing; read 6 images from the other 2 batch files")
+        try FileManager.default.removeItem(atPath: folder + "/data_batch_3.bin")
+        #expect(try CIFAR10Dataset.load(root: fixture.directory.path, split: .train).missing?.description
+            == "\(folder): data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, data_batch_5.bin are missing; read 3 images from the other 1 batch file")
     }
 }

@@ -54,6 +54,13 @@ import Testing
         Self.fuzz(valid, seed: 3) { _ = try JPEGCodec.decode(bytes: $0, path: "fuzz.jpg") }
     }
 
+    @Test func webp() throws {
+        let lossless = try WebPCodec.encode(smoothWebPImage(width: 12, height: 10, alpha: true))
+        Self.fuzz(lossless, seed: 6) { _ = try WebPCodec.decode(bytes: $0, path: "fuzz.webp") }
+        let lossy = try lossyWebP(smoothImage(width: 16, height: 12, channels: 3))
+        Self.fuzz(lossy, seed: 7) { _ = try WebPCodec.decode(bytes: $0, path: "fuzz.webp") }
+    }
+
     @Test func cifar() throws {
         let directory = try TemporaryDirectory()
         let valid = CIFARFixture.batch(file: 0, labels: [3, 9])

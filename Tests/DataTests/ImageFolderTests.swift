@@ -104,12 +104,12 @@ import Testing
     @Test func foldersWithoutAUsableImageAreErrors() throws {
         let empty = try TemporaryDirectory()
         #expect(dataErrorMessage { _ = try ImageFolderDataset.load(root: empty.path, imageSize: 8, channels: 3) }
-            == "\(empty.path): holds no image files (.jpg, .jpeg, .jpe or .png)")
+            == "\(empty.path): holds no image files (.jpg, .jpeg, .jpe, .png or .webp)")
         let texts = try TemporaryDirectory()
         try texts.write(Array("a".utf8), to: "a.txt")
         try texts.write(Array("b".utf8), to: "b.csv")
         #expect(dataErrorMessage { _ = try ImageFolderDataset.load(root: texts.path, imageSize: 8, channels: 3) }
-            == "\(texts.path): holds no image files (.jpg, .jpeg, .jpe or .png)")
+            == "\(texts.path): holds no image files (.jpg, .jpeg, .jpe, .png or .webp)")
         try texts.write(Array("c".utf8), to: "c.jpg")
         #expect(dataErrorMessage { _ = try ImageFolderDataset.load(root: texts.path, imageSize: 8, channels: 3) }?
             .hasPrefix("\(texts.path): holds no usable image: all 1 image files are unreadable, e.g. \(texts.file("c.jpg")): ") == true)

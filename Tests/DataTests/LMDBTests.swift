@@ -42,7 +42,25 @@ import Testing
             #expect(maxDifference(Array(pixels[(c * 16) ..< (c * 16 + 16)]), [UInt8](repeating: UInt8(value), count: 16)) <= 3)
         }
         #expect(Array(pixels[48...]) == [UInt8](repeating: 33, count: 48))
-        #expect(skipped?.description == "skipped 1 unreadable record, e.g. \(path)[c-text]: neither a JPEG nor a PNG file")
+        #expect(skipped?.description == "skipped 1 unreadable record, e.g. \(path)[c-text]: not a JPEG, PNG or WebP image")
+        #expect(dataset.labels == nil && dataset.classNames == nil)
+    }
+
+    /// The official LSUN export stores each scene as WebP bytes.
+    @Test func decodesWebPValuesAsTheLSUNExportStoresThem() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("bedroom.mdb")
+        let colour = RasterImage(width: 10, height: 6, channels: 3, pixels: (0..<60).flatMap { _ in [UInt8](arrayLiteral: 12, 150, 240) })
+        let lossless = try WebPCodec.encode(colour)
+        let lossy = try lossyWebP(RasterImage(width: 16, height: 16, channels: 3, pixels: [UInt8](repeating: 90, count: 768)))
+        try writeDatabase([("0001", lossless), ("0002", lossy), ("0003", Array(lossy.prefix(lossy.count - 9)))], at: path)
+
+        let (dataset, skipped) = try LMDBDataset.load(root: path, imageSize: 4, channels: 3)
+        #expect((dataset.count, dataset.channels, dataset.height) == (2, 3, 4))
+        #expect(Array(dataset.pixels[..<48]) == [12, 150, 240].flatMap { [UInt8](repeating: $0, count: 16) })
+        #expect(maxDifference(Array(dataset.pixels[48...]), [UInt8](repeating: 90, count: 48)) <= 3)
+        #expect(skipped?.description == "skipped 1 unreadable record, e.g. \(path)[0003]: truncated WebP: its RIFF header declares \(lossy.count) bytes, the data holds \(lossy.count - 9)")
+        #expect(dataset.labels == nil)
     }
 
     @Test func damagedAndEmptyDatabasesAreErrors() throws {

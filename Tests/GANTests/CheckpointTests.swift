@@ -9,7 +9,7 @@ import Testing
         let trainer = try GANTrainer(model: Tiny.model, training: Tiny.training())
         let batch = Tensor(zeros: [8, 1, 28, 28])
         Tiny.dataset.fillBatch(batch, indices: 8..<16)
-        for _ in 0..<2 { _ = trainer.step { batch } }
+        for _ in 0..<2 { _ = trainer.step { LabeledBatch(images: batch) } }
         return trainer
     }
 
@@ -21,7 +21,7 @@ import Testing
 
     @Test func roundTripRestoresEveryTensorAndTheRandomState() throws {
         let trainer = try trainedTrainer()
-        let bytes = try Checkpoint.encode(trainer, step: 2, batchesConsumed: 2)
+        let bytes = try Checkpoint.encode(trainer, model: Tiny.model, training: Tiny.training(), step: 2, batchesConsumed: 2)
         let (loaded, header) = try Checkpoint.load(path: try write(bytes), expecting: Tiny.model)
         #expect(header.step == 2 && header.batchesConsumed == 2)
         #expect(loaded.noiseRNG == trainer.noiseRNG)
@@ -32,13 +32,13 @@ import Testing
         for (a, b) in zip(trainer.generator.buffers, loaded.generator.buffers) { #expect(a.tensor.array == b.tensor.array) }
         for (a, b) in zip(trainer.optimizerG.stateTensors, loaded.optimizerG.stateTensors) { #expect(a.tensor.array == b.tensor.array) }
         // Re-encoding the loaded state gives the same bytes.
-        #expect(try Checkpoint.encode(loaded, step: 2, batchesConsumed: 2) == bytes)
+        #expect(try Checkpoint.encode(loaded, model: Tiny.model, training: Tiny.training(), step: 2, batchesConsumed: 2) == bytes)
         // The header is readable text.
         #expect(String(decoding: bytes[16..<200], as: UTF8.self).contains("\"model\""))
     }
 
     @Test func damagedFilesAreRefusedWithOneLine() throws {
-        let bytes = try Checkpoint.encode(try trainedTrainer(), step: 2, batchesConsumed: 2)
+        let bytes = try Checkpoint.encode(try trainedTrainer(), model: Tiny.model, training: Tiny.training(), step: 2, batchesConsumed: 2)
         var flipped = bytes
         flipped[bytes.count / 2] ^= 0x40
         var badMagic = bytes
@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func checkpointFromAnotherConfigurationIsRefused() throws {
-        let path = try write(try Checkpoint.encode(try trainedTrainer(), step: 2, batchesConsumed: 2))
+        let path = try write(try Checkpoint.encode(try trainedTrainer(), model: Tiny.model, training: Tiny.training(), step: 2, batchesConsumed: 2))
         var other = Tiny.model
         other.ngf = 8
         do {

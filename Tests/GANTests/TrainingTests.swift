@@ -11,7 +11,7 @@ import Testing
         let batch = Tensor(zeros: [8, 1, 28, 28])
         Tiny.dataset.fillBatch(batch, indices: 0..<8)
         for _ in 0..<5 {
-            let m = trainer.step { batch }
+            let m = trainer.step { LabeledBatch(images: batch) }
             #expect(m.isFinite)
             #expect(m.lossD > 0 && m.lossG > 0)
             #expect((0...1).contains(m.dReal) && (0...1).contains(m.dFakeAfter))
@@ -33,7 +33,7 @@ import Testing
         let trainer = try GANTrainer(model: model, training: t)
         var served = 0
         let batch = Tensor(zeros: [8, 1, 28, 28])
-        let m = trainer.step { served += 1; return batch }
+        let m = trainer.step { served += 1; return LabeledBatch(images: batch) }
         #expect(served == 2)
         #expect(m.isFinite)
     }

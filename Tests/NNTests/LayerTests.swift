@@ -111,19 +111,4 @@ import Testing
         // Each input collects its 2x2 block: 0+1+4+5, 2+3+6+7, 8+9+12+13, 10+11+14+15.
         #expect(layer.backward(dy).array == [10, 18, 42, 50])
     }
-
-    @Test func channelConcatJoinsAndSplits() {
-        let concat = ChannelConcat()
-        let a = randomTensor([3, 2, 4, 5], seed: 12), b = randomTensor([3, 1, 4, 5], seed: 13)
-        let y = concat.forward([a, b])
-        #expect(y.shape == [3, 3, 4, 5])
-        let plane = 20
-        for n in 0..<3 {
-            #expect(Array(y.array[(n * 3) * plane..<(n * 3 + 2) * plane]) == Array(a.array[n * 2 * plane..<(n + 1) * 2 * plane]))
-            #expect(Array(y.array[(n * 3 + 2) * plane..<(n * 3 + 3) * plane]) == Array(b.array[n * plane..<(n + 1) * plane]))
-        }
-        // The gradient of concatenation is the split of the output gradient: d<r, y>/da = r's a-part.
-        let parts = concat.backward(y)
-        #expect(parts.count == 2 && parts[0].array == a.array && parts[1].array == b.array)
-    }
 }

@@ -34,42 +34,62 @@ import DCGANTensor
         expectClose(pick(dx.doubles, coordinates), fd, "input gradient")
     }
 
-    /// Channel concatenation, written here from its index definition: output channel `ch` of
-    /// sample n is channel ch - (channels of the parts before) of the part it falls in.
-    static func concatenate(_ parts: [[Double]], channels: [Int], samples: Int, plane: Int) -> [Double] {
-        let total = channels.reduce(0, +)
-        return (0..<samples * total * plane).map { index in
-            let (n, ch, p) = (index / (total * plane), (index / plane) % total, index % plane)
-            var part = 0, local = ch
-            while local >= channels[part] { local -= channels[part]; part += 1 }
-            return parts[part][(n * channels[part] + local) * plane + p]
-        }
+    struct JoinCase: Sendable, CustomTestStringConvertible {
+        let shape: [Int], classes: Int
+        var testDescription: String { "\(shape) + \(classes) labels" }
     }
 
-    @Test(arguments: [[1], [3, 1], [1, 5, 3], [5, 5]], [[1, 1, 1], [3, 4, 7], [2, 9, 2]])
-    func concatAndSplitMatchDefinition(channels: [Int], sample: [Int]) {
-        let (n, plane) = (sample[0], sample[1] * sample[2])
-        var rng = RandomGenerator(seed: 52)
-        let parts = channels.map { randomFloats(n * $0 * plane, rng: &rng) }
-        let tensors = zip(parts, channels).map { Tensor(shape: [n, $1, sample[1], sample[2]], values: $0) }
-        let total = channels.reduce(0, +)
-        let output = Tensor(repeating: .nan, shape: [n, total, sample[1], sample[2]])
-        LayoutKernel.concatChannels(tensors, output: output)
-        let doubles = parts.map { $0.map(Double.init) }
-        #expect(output.doubles == Self.concatenate(doubles, channels: channels, samples: n, plane: plane))
-
-        // Split is the gradient of concat: for L = <r, concat(parts)>, dL/d(part k) by differences.
-        let r = randomFloats(output.count, rng: &rng)
-        let gradients = tensors.map { Tensor(repeating: .nan, shape: $0.shape) }
-        LayoutKernel.splitChannels(Tensor(shape: output.shape, values: r), into: gradients)
-        let rd = r.map(Double.init)
-        for k in parts.indices {
-            let fd = numericalGradient(at: doubles[k], step: 1e-3) { moved in
-                var all = doubles
-                all[k] = moved
-                return dot(rd, Self.concatenate(all, channels: channels, samples: n, plane: plane))
+    /// N in {1, 3}, C in {1, 2, 5}, maps 1x1, 3x5, 5x1, 3x3 and rank 2 ([N, F]), K in {1, 3, 10};
+    /// and one batch big enough to be split over threads.
+    static let joinCases: [JoinCase] = [1, 3].flatMap { n in
+        [1, 2, 5].flatMap { c in
+            [[], [1, 1], [3, 5], [5, 1], [3, 3]].flatMap { spatial in
+                [1, 3, 10].map { JoinCase(shape: [n, c] + spatial, classes: $0) }
             }
-            expectClose(gradients[k], fd, "part \(k)")
         }
+    } + [JoinCase(shape: [16, 48, 8, 8], classes: 10)]
+
+    /// The join against its index definition (copies: exact), and its backward against central
+    /// differences of <r, join(x)> in x. The label rows are random numbers rather than one-hot
+    /// ones so that every label channel is distinct and a misplaced one shows.
+    @Test(arguments: joinCases)
+    func joinLabelsMatchesReference(_ c: JoinCase) {
+        var rng = RandomGenerator(seed: 53)
+        let (n, k) = (c.shape[0], c.classes)
+        var outShape = c.shape
+        outShape[1] += k
+        let x = randomFloats(c.shape.reduce(1, *), rng: &rng), rows = randomFloats(n * k, rng: &rng)
+        let output = Tensor(repeating: .nan, shape: outShape)
+        LayoutKernel.joinLabels(input: Tensor(shape: c.shape, values: x), oneHot: Tensor(shape: [n, k], values: rows),
+                                output: output)
+        let (xd, rowsd) = (x.map(Double.init), rows.map(Double.init))
+        #expect(output.doubles == Reference.joinLabels(xd, c.shape, rows: rowsd, classes: k))
+
+        // Backward: the input's channels of the output gradient. The map is linear in x, so a
+        // step of 1e-3 is exact up to rounding.
+        let r = randomFloats(output.count, rng: &rng), rd = r.map(Double.init)
+        let dx = Tensor(repeating: .nan, shape: c.shape)
+        LayoutKernel.joinLabelsBackward(outputGradient: Tensor(shape: outShape, values: r), inputGradient: dx)
+        let coordinates = sampledCoordinates(40, of: x.count, rng: &rng)
+        let fd = numericalGradient(at: xd, coordinates: coordinates, step: 1e-3) {
+            dot(rd, Reference.joinLabels($0, c.shape, rows: rowsd, classes: k))
+        }
+        expectClose(pick(dx.doubles, coordinates), fd, "input gradient")
+    }
+
+    /// One case worked by hand: x = [[1, 2], [3, 4]] (N 2, F 2) with the label rows [1, 0, 0] and
+    /// [0, 0, 1] gives [[1, 2, 1, 0, 0], [3, 4, 0, 0, 1]]; a 2x1 map broadcasts each label value.
+    @Test func joinLabelsByHand() {
+        let flat = Tensor(repeating: .nan, shape: [2, 5])
+        LayoutKernel.joinLabels(input: Tensor(shape: [2, 2], values: [1, 2, 3, 4]),
+                                oneHot: Tensor(shape: [2, 3], values: [1, 0, 0, 0, 0, 1]), output: flat)
+        #expect(flat.array == [1, 2, 1, 0, 0, 3, 4, 0, 0, 1])
+        let maps = Tensor(repeating: .nan, shape: [1, 3, 2, 1])
+        LayoutKernel.joinLabels(input: Tensor(shape: [1, 1, 2, 1], values: [7, 8]),
+                                oneHot: Tensor(shape: [1, 2], values: [0, 1]), output: maps)
+        #expect(maps.array == [7, 8, 0, 0, 1, 1])
+        let dx = Tensor(repeating: .nan, shape: [2, 2])
+        LayoutKernel.joinLabelsBackward(outputGradient: Tensor(shape: [2, 5], values: (0..<10).map(Float.init)), inputGradient: dx)
+        #expect(dx.array == [0, 1, 5, 6])
     }
 }

@@ -102,4 +102,71 @@ import DCGANTensor
         #expect(abs(LossKernel.bceWithLogits(logits: zeroLogits, targets: targets, gradient: nil) - Float(M_LN2)) < 1e-6)
         #expect(LossKernel.mse(predictions: half, targets: targets, gradient: nil) == 0.25)
     }
+
+    struct ScoreCase: Sendable, CustomTestStringConvertible {
+        let count: Int, factor: Float
+        var testDescription: String { "n\(count) x\(factor)" }
+    }
+
+    /// Raw critic scores in [-3, 3], none within 0.01 of the hinge's kinks at +1 and -1, so that
+    /// central differences with a 1e-6 step never straddle one.
+    static func scores(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = RandomGenerator(seed: seed)
+        return (0..<count).map { _ in
+            var s = rng.uniform(-3, 3)
+            while abs(abs(s) - 1) < 0.01 { s = rng.uniform(-3, 3) }
+            return s
+        }
+    }
+
+    static let hingeCases = [1, 7, 15, 128].flatMap { n in [Float(1), -1].map { ScoreCase(count: n, factor: $0) } }
+
+    /// The hinge loss against the reference and its gradient against central differences.
+    @Test(arguments: hingeCases)
+    func hingeMatchesReference(_ c: ScoreCase) {
+        let s = Self.scores(c.count, seed: 42), sd = s.map(Double.init)
+        let gradient = Tensor(repeating: .nan, shape: [c.count])
+        let loss = LossKernel.hinge(scores: Tensor(shape: [c.count], values: s), sign: c.factor, gradient: gradient)
+        expectClose([Double(loss)], [Reference.hinge(sd, sign: Double(c.factor))], "loss")
+        let fd = numericalGradient(at: sd) { Reference.hinge($0, sign: Double(c.factor)) }
+        expectClose(gradient, fd, floor: 1 / Double(c.count), "gradient")
+        #expect(LossKernel.hinge(scores: Tensor(shape: [c.count], values: s), sign: c.factor, gradient: nil) == loss)
+    }
+
+    /// Worked by hand, including scores exactly at the margin, where the gradient is 0. Real
+    /// (sign +1) scores 2, 1, 0.5, -1 cost 0, 0, 0.5, 2; as fakes (sign -1) they cost 3, 2, 1.5, 0.
+    @Test func hingeByHandAndAtTheKink() {
+        let scores = Tensor(shape: [4], values: [2, 1, 0.5, -1])
+        let gradient = Tensor(repeating: .nan, shape: [4])
+        #expect(LossKernel.hinge(scores: scores, sign: 1, gradient: gradient) == 2.5 / 4)
+        #expect(gradient.array == [0, 0, -0.25, -0.25])
+        #expect(LossKernel.hinge(scores: scores, sign: -1, gradient: gradient) == 6.5 / 4)
+        #expect(gradient.array == [0.25, 0.25, 0.25, 0])
+    }
+
+    static let meanScoreCases = [1, 7, 15, 128].flatMap { n in [Float(1), -1, 0.5].map { ScoreCase(count: n, factor: $0) } }
+
+    /// scale * mean(s) against the reference; its gradient, scale / n everywhere, against differences.
+    @Test(arguments: meanScoreCases)
+    func meanScoreMatchesReference(_ c: ScoreCase) {
+        let s = Self.scores(c.count, seed: 43), sd = s.map(Double.init)
+        let gradient = Tensor(repeating: .nan, shape: [c.count])
+        let loss = LossKernel.meanScore(scores: Tensor(shape: [c.count], values: s), scale: c.factor, gradient: gradient)
+        expectClose([Double(loss)], [Reference.meanScore(sd, scale: Double(c.factor))], "loss")
+        let fd = numericalGradient(at: sd) { Reference.meanScore($0, scale: Double(c.factor)) }
+        expectClose(gradient, fd, floor: 1 / Double(c.count), "gradient")
+        #expect(LossKernel.meanScore(scores: Tensor(shape: [c.count], values: s), scale: c.factor, gradient: nil) == loss)
+    }
+
+    /// The Wasserstein critic's loss -mean(D(x)) + mean(D(G(z))) from two mean scores: real
+    /// scores 1, 2, 3 and fake ones -1, 0 give -2 + -0.5 = -2.5.
+    @Test func wassersteinCriticLossByHand() {
+        let real = Tensor(shape: [3], values: [1, 2, 3]), fake = Tensor(shape: [2], values: [-1, 0])
+        let realGradient = Tensor(zeros: [3]), fakeGradient = Tensor(zeros: [2])
+        let loss = LossKernel.meanScore(scores: real, scale: -1, gradient: realGradient)
+            + LossKernel.meanScore(scores: fake, scale: 1, gradient: fakeGradient)
+        #expect(loss == -2.5)
+        #expect(realGradient.array == [-1 / 3, -1 / 3, -1 / 3] as [Float] && fakeGradient.array == [0.5, 0.5])
+    }
 }
+

@@ -1,0 +1,58 @@
+import DCGANLayers
+import DCGANTensor
+
+extension GANTrainer {
+    /// The trainer a `dcgan train` run uses: the networks of the model family `model` names
+    /// (conditional when it has classes), initialised as that family's source does (the
+    /// paper's N(0, 0.02) for the DCGAN, PyTorch's defaults for the book's models), with the
+    /// optimisers, loss and latent distribution that `training` names. The same settings
+    /// always build the same trainer.
+    public convenience init(model: ModelConfig, training: TrainingConfig) throws {
+        try model.validate()
+        try training.validate()
+        if model.architecture == .dcgan && training.batchSize < 2 {
+            throw ConfigError("batch size must be at least 2 for the DCGAN (BatchNorm needs a batch), not \(training.batchSize)")
+        }
+        let (generator, discriminator, condition) = ModelZoo.networks(for: model)
+        var rng = RandomGenerator(seed: training.seed)
+        if model.architecture == .dcgan {
+            Initializer.dcgan(generator.parameters, rng: &rng)
+            Initializer.dcgan(discriminator.parameters, rng: &rng)
+        } else {
+            Initializer.pytorchDefault(generator, rng: &rng)
+            Initializer.pytorchDefault(discriminator, rng: &rng)
+        }
+        let latent: LatentSampler = training.noise == .uniform ? UniformLatent(sampleShape: model.latentShape)
+            : NormalLatent(sampleShape: model.latentShape)
+        let options = TrainerOptions(discriminatorSteps: training.discriminatorSteps, realLabel: training.realLabel,
+                                     labelNoise: training.labelNoise, weightClip: training.weightClip)
+        self.init(generator: generator, discriminator: discriminator,
+                  optimizerG: Self.optimizer(for: generator.parameters, training, isGenerator: true),
+                  optimizerD: Self.optimizer(for: discriminator.parameters, training, isGenerator: false),
+                  loss: training.loss, latent: latent, condition: condition, options: options, seed: training.seed &+ 0x5EED)
+    }
+
+    private static func optimizer(for parameters: [Parameter], _ training: TrainingConfig, isGenerator: Bool) -> Optimizer {
+        switch training.optimizer {
+        case .adam: Adam(parameters, learningRate: training.learningRate, beta1: training.beta1, beta2: training.beta2)
+        case .rmsprop:
+            RMSprop(parameters, learningRate: isGenerator ? training.rmspropLearningRateG : training.rmspropLearningRateD,
+                    clipValue: training.rmspropClip, decay: training.rmspropDecay)
+        case .sgd: SGD(parameters, learningRate: training.learningRate)
+        }
+    }
+}
+
+/// The networks of each model family, by configuration.
+public enum ModelZoo {
+    /// G and D (uninitialised) of a valid configuration, and the class condition they share
+    /// when it is conditional.
+    public static func networks(for model: ModelConfig) -> (generator: Sequential, discriminator: Sequential, condition: ClassCondition?) {
+        let condition = model.isConditional ? ClassCondition(classes: model.classes) : nil
+        switch model.architecture {
+        case .dcgan: return (DCGAN.generator(model, condition: condition), DCGAN.discriminator(model, condition: condition), condition)
+        case .mlp: return (MLPGAN.generator(model, condition: condition), MLPGAN.discriminator(model, condition: condition), condition)
+        case .toy1010: return (Toy1010GAN.generator(model), Toy1010GAN.discriminator(model), nil)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import DCGANTensor
+
+/// Layers applied one after another; backward runs them in reverse.
+public final class Sequential: Layer {
+    public let layers: [Layer]
+    /// A label for profiles ("G", "D").
+    public var name: String
+    /// Each layer's input shape in the last forward pass, kept only while profiling.
+    private var inputShapes: [[Int]] = []
+
+    /// Every layer's parameters, in order; gathered once (the layers never change) so that
+    /// zeroing and freezing allocate nothing in the training loop.
+    public let parameters: [Parameter]
+
+    public init(_ layers: [Layer], name: String = "net") {
+        self.layers = layers
+        self.name = name
+        parameters = layers.flatMap(\.parameters)
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        var x = input
+        if LayerProfiler.isEnabled { inputShapes = [] }
+        for (index, layer) in layers.enumerated() {
+            if LayerProfiler.isEnabled { inputShapes.append(x.shape) }
+            x = LayerProfiler.measure(name, index, layer, "forward", flops: layer.forwardFLOPs(for: x.shape)) { layer.forward(x) }
+        }
+        return x
+    }
+
+    public func backward(_ outputGradient: Tensor, inputGradientNeeded: Bool) -> Tensor {
+        var gradient = outputGradient
+        for (index, layer) in layers.enumerated().reversed() {
+            let needed = index > 0 || inputGradientNeeded
+            // Backward does one product per wanted gradient: the input's and the weights'.
+            let products = (needed ? 1.0 : 0) + (layer.parameters.first.map { $0.isFrozen ? 0 : 1 } ?? 0)
+            gradient = LayerProfiler.measure(name, index, layer, "backward", flops: products * layer.forwardFLOPs(for: inputShapes[index])) {
+                layer.backward(gradient, inputGradientNeeded: needed)
+            }
+        }
+        return gradient
+    }
+
+    /// Running statistics, named by layer index so checkpoints can check them one by one.
+    public var buffers: [(name: String, tensor: Tensor)] {
+        layers.enumerated().flatMap { index, layer in layer.buffers.map { ("\(index).\($0.name)", $0.tensor) } }
+    }
+
+    public var namedTensors: [(name: String, tensor: Tensor)] {
+        layers.enumerated().flatMap { index, layer in layer.namedTensors.map { ("\(index).\($0.name)", $0.tensor) } }
+    }
+
+    public func setTraining(_ training: Bool) { layers.forEach { $0.setTraining(training) } }
+
+    /// The forward FLOPs of each layer for an input shape, in order.
+    public func layerFLOPs(for inputShape: [Int]) -> [Double] {
+        var shape = inputShape
+        return layers.map { layer in
+            defer { shape = layer.outputShape(for: shape) ?? shape }
+            return layer.forwardFLOPs(for: shape)
+        }
+    }
+
+    public func forwardFLOPs(for inputShape: [Int]) -> Double { layerFLOPs(for: inputShape).reduce(0, +) }
+
+    public func outputShape(for inputShape: [Int]) -> [Int]? {
+        layers.reduce(Optional(inputShape)) { shape, layer in shape.flatMap { layer.outputShape(for: $0) } }
+    }
+}
