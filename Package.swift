@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "TensorTests", dependencies: ["DCGANTensor"]),
-        .testTarget(name: "NNTests", dependencies: ["DCGANLayers"], exclude: ["Fixtures"]),
+        .testTarget(name: "NNTests", dependencies: ["DCGANLayers", "DCGANKit"], exclude: ["Fixtures"]),
         .testTarget(name: "GANTests", dependencies: ["DCGANKit"]),
         .testTarget(name: "DataTests", dependencies: ["DCGANData", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
     ]
