@@ -92,3 +92,49 @@ import Testing
         }
     }
 }
+
+@Suite struct ResumeExtensionTests {
+    /// Training 4 steps, stopping, then extending to 9 gives the losses and final checkpoint
+    /// of an uninterrupted 9-step run, bit for bit; for a conditional model too.
+    @Test(arguments: [0, 10]) func extendedRunEqualsAnUninterruptedOne(classes: Int) throws {
+        var model = Tiny.model
+        model.classes = classes
+        let whole = RunFolder(Tiny.folder("long")), short = RunFolder(Tiny.folder("short"))
+        try TrainingRun.start(model: model, training: Tiny.training(iterations: 9), dataset: Tiny.dataset, folder: whole, overwrite: true)
+            .run { _ in }
+        try TrainingRun.start(model: model, training: Tiny.training(iterations: 4), dataset: Tiny.dataset, folder: short, overwrite: true)
+            .run { _ in }
+        let resumed = try TrainingRun.resume(folder: short, extendTo: .iterations(9)) { _, _ in Tiny.dataset }
+        #expect(resumed.step == 4 && resumed.training.iterations == 9)
+        try resumed.run { _ in }
+        func losses(_ folder: RunFolder) throws -> [String] {
+            try String(contentsOfFile: folder.metricsPath, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(7).joined(separator: ",") }
+        }
+        #expect(try losses(whole).count == 10)
+        #expect(try losses(whole) == losses(short))
+        let a = try [UInt8](Data(contentsOf: URL(fileURLWithPath: whole.checkpointPath(step: 9))))
+        let b = try [UInt8](Data(contentsOf: URL(fileURLWithPath: short.checkpointPath(step: 9))))
+        #expect(a == b)
+        // config.json now describes the longer run.
+        #expect(try String(contentsOfFile: short.configPath, encoding: .utf8).contains("\"iterations\" : 9"))
+    }
+
+    @Test func extensionMustGoBeyondTheCheckpoint() throws {
+        let folder = RunFolder(Tiny.folder("noextend"))
+        try TrainingRun.start(model: Tiny.model, training: Tiny.training(iterations: 6), dataset: Tiny.dataset, folder: folder, overwrite: true)
+            .run { _ in }
+        #expect(throws: ConfigError.self) { _ = try TrainingRun.resume(folder: folder, extendTo: .iterations(6)) { _, _ in Tiny.dataset } }
+        // Epochs convert with the dataset's size: 40 images, batch 8 -> 5 steps an epoch.
+        let run = try TrainingRun.resume(folder: folder, extendTo: .epochs(2)) { _, _ in Tiny.dataset }
+        #expect(run.training.iterations == 10)
+    }
+
+    @Test func conditionalRunNeedsLabels() {
+        var model = Tiny.model
+        model.classes = 10
+        let unlabelled = ImageDataset(count: 16, channels: 1, height: 28, width: 28, pixels: [UInt8](repeating: 9, count: 16 * 784))
+        #expect(throws: ConfigError.self) {
+            _ = try TrainingRun.start(model: model, training: Tiny.training(), dataset: unlabelled, folder: RunFolder(Tiny.folder("nolabels")), overwrite: true)
+        }
+    }
+}
