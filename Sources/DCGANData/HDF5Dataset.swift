@@ -34,9 +34,11 @@ public enum HDF5Dataset {
     /// several slabs.
     static func load(path: String, key: String, imageSize: Int, channels: Int, slabBytes: Int) throws
         -> (dataset: ImageDataset, skipped: SkippedImages?) {
-        try HDF5Library.prepare()
-        HDF5Library.lock.lock()
-        defer { HDF5Library.lock.unlock() }
+        try HDF5Library.withLibrary { try read(path: path, key: key, imageSize: imageSize, channels: channels, slabBytes: slabBytes) }
+    }
+
+    private static func read(path: String, key: String, imageSize: Int, channels: Int, slabBytes: Int) throws
+        -> (dataset: ImageDataset, skipped: SkippedImages?) {
         guard FileManager.default.fileExists(atPath: path) else { throw DataError(path: path, "not found") }
         guard H5Fis_hdf5(path) > 0 else { throw DataError(path: path, "not an HDF5 file") }
         let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)

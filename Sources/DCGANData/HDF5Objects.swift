@@ -2,7 +2,7 @@ import CDCGANHDF5
 import Foundation
 
 /// The few questions the HDF5 reader asks of objects in a file, as small functions over the
-/// C API. Every call must be made holding `HDF5Library.lock`.
+/// C API. Every call must be made inside `HDF5Library.withLibrary`.
 enum HDF5Object {
     /// Whether `dataset` holds unsigned bytes (uint8), the only element type read as pixels.
     static func holdsBytes(_ dataset: hid_t) -> Bool {
@@ -90,14 +90,23 @@ enum HDF5Object {
     }
 }
 
-/// HDF5's global set-up, done once: initialise the library (which defines the native type
-/// ids) and stop it printing error stacks to stderr — failures become DataErrors.
+/// HDF5's set-up: initialise the library once (which defines the native type ids), and on
+/// every entry stop it printing error stacks to stderr — failures become DataErrors.
 enum HDF5Library {
-    /// The serial HDF5 build is not thread-safe: one call into it at a time.
+    /// HDF5 builds need not be thread-safe (Debian's is, others are not): one call at a time.
     static let lock = NSLock()
-    static let ready: Bool = H5open() >= 0 && H5Eset_auto2(0 /* H5E_DEFAULT */, nil, nil) >= 0
+    static let ready: Bool = H5open() >= 0
 
-    static func prepare() throws {
+    /// Runs `body` holding the lock. A thread-safe build keeps one error stack per thread, so
+    /// printing is switched off for the calling thread, and its stack is emptied afterwards:
+    /// entries left on a worker thread's stack keep the library from shutting down at exit
+    /// ("HDF5: infinite loop closing library").
+    static func withLibrary<R>(_ body: () throws -> R) throws -> R {
         guard ready else { throw DataError(path: "(HDF5)", "cannot initialise the HDF5 library") }
+        lock.lock()
+        defer { lock.unlock() }
+        _ = H5Eset_auto2(0 /* H5E_DEFAULT */, nil, nil)
+        defer { _ = H5Eclear2(0) }
+        return try body()
     }
 }

@@ -15,7 +15,7 @@ struct EvaluateCommand: ParsableCommand {
             images made by other tools can be scored the same way.
             """)
 
-    @Option(help: "Checkpoint whose generator makes the samples.")
+    @Option(help: "Checkpoint whose generator makes the samples (or a run folder: its latest checkpoint).")
     var checkpoint: String?
     @Option(help: "uint8 .npy file of samples to score instead of a checkpoint.")
     var npy: String?
@@ -96,7 +96,7 @@ struct EvaluateCommand: ParsableCommand {
             return ImageDataset(count: shape[0], channels: channels, height: size, width: size,
                                 pixels: channels == 1 ? values : SampleExport.nchw(fromNHWC: values, channels: channels, size: size))
         }
-        let (trainer, header) = try Checkpoint.load(path: checkpoint!)
+        let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint!))
         let model = header.model
         guard model.sampleShape == [channels, size, size] else {
             throw DataError(path: checkpoint!, "makes \(model.summary) images; the classifier scores \(size)x\(size)x\(channels)")

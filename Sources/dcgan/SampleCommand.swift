@@ -9,7 +9,7 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Generate images from a trained checkpoint: a PNG grid, a NumPy .npy file, and/or one PNG per image.")
 
-    @Option(help: "Checkpoint file written by `dcgan train` (runs/<run>/checkpoints/step-N.dcgan).")
+    @Option(help: "Checkpoint file written by `dcgan train` (runs/<run>/checkpoints/step-N.dcgan), or a run folder (its latest checkpoint).")
     var checkpoint: String
     @Option(help: "Number of images (conditional models: default 8 per class, a row per class).")
     var count: Int?
@@ -39,7 +39,7 @@ struct SampleCommand: ParsableCommand {
         guard columns >= 1 else { throw ConfigError("--columns must be at least 1") }
         let gridPath = grid ?? (npy == nil && individual == nil ? "samples.png" : nil)
         let labelsPath = npy.map(Self.labelsPath)
-        let (trainer, header) = try Checkpoint.load(path: checkpoint)
+        let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
         let model = header.model
         let classes = try sampleLabels(model)
         let total = classes?.count ?? count ?? 64

@@ -81,7 +81,8 @@ struct TrainCommand: ParsableCommand {
             selection.dataset = dataset ?? selection.dataset
             selection.dataRoot = dataRoot ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
             (selection.seed, selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (seed, split, classes, holdout, hdf5Key)
-            var model = try modelOptions.config()
+            // Checked before the data is read (the class count, from the data, is a placeholder here).
+            var model = try modelOptions.config(classes: 1)
             let data = try Self.loadData(selection, model)
             if modelOptions.conditional {
                 let count = data.classNames?.count ?? (data.labels?.max() ?? -1) + 1

@@ -9,10 +9,8 @@ final class HDF5Writer {
     let file: hid_t
 
     init(_ path: String) {
-        file = HDF5Library.lock.withLock {
-            #expect(H5open() >= 0)
-            return H5Fcreate(path, 2 /* H5F_ACC_TRUNC */, 0, 0)
-        }
+        #expect(HDF5Library.ready)
+        file = HDF5Library.lock.withLock { H5Fcreate(path, 2 /* H5F_ACC_TRUNC */, 0, 0) }
         #expect(file >= 0)
     }
 
