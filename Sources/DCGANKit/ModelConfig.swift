@@ -6,6 +6,10 @@ public enum Architecture: String, Codable, Sendable, CaseIterable {
     case mlp
     /// The book's first GAN: 4-value "1010" patterns, tiny G and D with sigmoids.
     case toy1010
+
+    /// Passes over the data a run makes unless told otherwise: the paper's DCGAN shows its
+    /// first results after one; the book trains its MLP GAN for four (the toy counts steps).
+    public var defaultEpochs: Int { self == .mlp ? 4 : 1 }
 }
 
 /// The shape of a GAN pair: everything needed to rebuild both networks.

@@ -53,14 +53,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public init() {}
 
     /// The settings each model family starts from: the paper's for the DCGAN; the book's for
-    /// its MLP GAN (Adam 1e-4 with PyTorch's default betas, normal z) and its 1010 toy (SGD
+    /// its MLP GAN (Adam 1e-4 with PyTorch's default betas, normal z, small batches: the book feeds one image at a time) and its 1010 toy (SGD
     /// 0.01, least squares, one pattern per step, 10,000 steps on generated patterns).
     public static func defaults(for architecture: Architecture) -> TrainingConfig {
         var t = TrainingConfig()
         switch architecture {
         case .dcgan: break
         case .mlp:
-            (t.learningRate, t.beta1, t.noise, t.batchSize) = (1e-4, 0.9, .normal, 32)
+            (t.learningRate, t.beta1, t.noise, t.batchSize) = (1e-4, 0.9, .normal, 16)
         case .toy1010:
             (t.dataset, t.dataRoot, t.optimizer, t.learningRate, t.loss, t.batchSize) = ("pattern1010", "", .sgd, 0.01, .leastSquares, 1)
             (t.iterations, t.sampleEvery, t.checkpointEvery, t.logEvery) = (10_000, 1_000, 2_000, 1_000)

@@ -29,7 +29,7 @@ struct DatasetCommand: ParsableCommand {
         var split = "train"
         @Option(help: "Keep only these classes: an index (5), a list (3,5) or names (cat,dog).")
         var classes: String?
-        @Option(help: "The uint8 array (N x H x W x C or N x H x W) an hdf5 dataset reads.")
+        @Option(help: "What an hdf5 dataset reads: a uint8 array (N x H x W x C, N x H x W, or one H x W x C image) or a group of one image per member.")
         var hdf5Key = "images"
         @Flag(help: "Replace an existing --out file.")
         var overwrite = false

@@ -19,12 +19,12 @@ struct TrainCommand: ParsableCommand {
     var classes: String?
     @Option(help: "Fraction of the images, after a seeded shuffle, kept out of training (their count is reported).")
     var holdout = 0.0
-    @Option(help: "The uint8 array (N x H x W x C or N x H x W) an hdf5 dataset reads.")
+    @Option(help: "What an hdf5 dataset reads: a uint8 array (N x H x W x C, N x H x W, or one H x W x C image) or a group of one image per member.")
     var hdf5Key = "images"
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Images per batch. Default 128 (mlp 32, toy1010 1).")
+    @Option(help: "Images per batch. Default 128 (mlp 16, toy1010 1).")
     var batchSize: Int?
-    @Option(help: "Passes over the data (ignored when --iterations is given); with --resume, the new total. Default 1.")
+    @Option(help: "Passes over the data (ignored when --iterations is given); with --resume, the new total. Default 1 (mlp 4).")
     var epochs: Int?
     @Option(help: "Generator steps to train for (overrides --epochs); with --resume, the new total. Default: one epoch (toy1010: 10000).")
     var iterations: Int?
@@ -91,7 +91,7 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
-            let training = try trainingConfig(base: selection, datasetCount: data.count)
+            let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
@@ -122,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         return loaded.training
     }
 
-    private func trainingConfig(base: TrainingConfig, datasetCount: Int) throws -> TrainingConfig {
+    private func trainingConfig(base: TrainingConfig, architecture: Architecture, datasetCount: Int) throws -> TrainingConfig {
         var t = base
         t.batchSize = batchSize ?? t.batchSize
         if let optimizer {
@@ -153,7 +153,7 @@ struct TrainCommand: ParsableCommand {
         if let iterations {
             t.iterations = iterations
         } else if epochs != nil || t.iterations == 0 {
-            let passes = epochs ?? 1
+            let passes = epochs ?? architecture.defaultEpochs
             guard passes >= 1 else { throw ConfigError("--epochs must be at least 1") }
             t.iterations = passes * (datasetCount / t.batchSize) / dSteps
         }

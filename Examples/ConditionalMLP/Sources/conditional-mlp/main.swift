@@ -29,12 +29,16 @@ if env["DEBUG"] != nil {
 //    JoinLabels layer appends them to its input, so G gets z + label and D gets image + label.
 let condition = ClassCondition(classes: classes)
 func makeGenerator(_ condition: ClassCondition) -> Sequential {  // z [N, 64] -> image [N, 1, 28, 28]
-    Sequential([JoinLabels(condition), Linear(nz + classes, hidden), Activation(.leakyReLU(slope: 0.2)), LayerNorm(hidden),
+    env["J2"] == nil ? Sequential([JoinLabels(condition), Linear(nz + classes, hidden), Activation(.leakyReLU(slope: 0.2)), LayerNorm(hidden),
                 Linear(hidden, 28 * 28), Activation(.tanh), Reshape([1, 28, 28])], name: "G")
+    : Sequential([JoinLabels(condition), Linear(nz + classes, hidden), Activation(.leakyReLU(slope: 0.2)), LayerNorm(hidden), JoinLabels(condition),
+                Linear(hidden + classes, 28 * 28), Activation(.tanh), Reshape([1, 28, 28])], name: "G")
 }
 let generator = makeGenerator(condition)
-let discriminator = Sequential([Reshape([28 * 28]), JoinLabels(condition), Linear(28 * 28 + classes, hidden),
-                                Activation(.leakyReLU(slope: 0.2)), Linear(hidden, 1)], name: "D")  // one logit per image
+let discriminator = env["J2"] == nil ? Sequential([Reshape([28 * 28]), JoinLabels(condition), Linear(28 * 28 + classes, hidden),
+                                Activation(.leakyReLU(slope: 0.2)), Linear(hidden, 1)], name: "D") :
+ Sequential([Reshape([28 * 28]), JoinLabels(condition), Linear(28 * 28 + classes, hidden),
+                                Activation(.leakyReLU(slope: 0.2)), JoinLabels(condition), Linear(hidden + classes, 1)], name: "D")  // one logit per image
 var initRNG = RandomGenerator(seed: 1)
 Initializer.pytorchDefault(generator, rng: &initRNG)
 Initializer.pytorchDefault(discriminator, rng: &initRNG)
