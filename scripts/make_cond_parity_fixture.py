@@ -30,11 +30,9 @@ running statistics are updated a third time). Everything is float32, single-thre
 `--check-float64` reruns the step in float64 from the same float32 starting point and prints how
 far the float32 numbers are from it.
 
-File format: exactly that of scripts/make_parity_fixture.py (all little-endian):
-  line 1:            "DCGANPARITY 1\n"
-  one line an array: "<name> <d0>x<d1>x...\n"  (a scalar has shape "1"; names have no spaces)
-  then:              "END\n"
-  then the arrays' float32 data, row-major, concatenated in header order, nothing between them.
+File format: that of scripts/parity_fixture.py (shared with scripts/make_parity_fixture.py),
+which also holds the training step, the file writer and the float64 check; this script holds the
+networks, the inputs and the loss.
 
 Names (parameter names are the nn.Sequential state_dict ones, e.g. "1.weight"):
   input.real, input.noise                          the real batch and the noise
@@ -51,18 +49,18 @@ Names (parameter names are the nn.Sequential state_dict ones, e.g. "1.weight"):
   buf.D.<i>.running_mean / running_var,            BatchNorm running statistics after the step
   buf.G.<i>.running_mean / running_var             (D's moved three times, G's once)
 """
-import argparse
 import os
-import struct
 import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-SEED = 20151119  # the DCGAN paper's arXiv date
+sys.dont_write_bytecode = True  # no scripts/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import parity_fixture as pf  # noqa: E402
+
 NZ, NGF, NDF, NC, K, BATCH, SIZE = 8, 4, 4, 1, 10, 6, 28
-LR, BETAS = 2e-4, (0.5, 0.999)
 LABELS = [3, 0, 9, 3, 7, 1]
 
 
@@ -100,133 +98,32 @@ def build_D(h):
         JoinLabels(h), nn.Conv2d(2 * NDF + K, 1, 7, 1, 0, bias=False))  # D(x).view(-1): logits
 
 
+def build_nets():
+    """G and D joined to one Labels holder (D[0].holder), which train_step fills."""
+    h = Labels()
+    return build_G(h), build_D(h)
+
+
 def weights_init(m):
     if m.__class__.__name__.find("Conv") != -1:
         nn.init.normal_(m.weight, 0.0, 0.02)
 
 
-def initial_state(h):
-    torch.manual_seed(SEED)
-    netG, netD = build_G(h), build_D(h)
-    netG.apply(weights_init)
-    netD.apply(weights_init)
-    real = torch.rand(BATCH, NC, SIZE, SIZE) * 2 - 1
-    noise = torch.randn(BATCH, NZ, 1, 1)
-    return netG, netD, real, noise
+def initial_state():
+    netG, netD, real, noise = pf.initial_state(build_nets, weights_init, (BATCH, NC, SIZE, SIZE), (BATCH, NZ, 1, 1))
+    labels = torch.tensor(LABELS, dtype=torch.float32)
+    return netG, netD, [("input.real", real), ("input.noise", noise), ("input.labels", labels)]
 
 
-def train_step(h, netG, netD, real, noise, labels, record):
-    """One conditional step; `record(name, tensor)` is called for everything the fixture holds."""
-    criterion = nn.BCEWithLogitsLoss()
-    optD = torch.optim.Adam(netD.parameters(), lr=LR, betas=BETAS)
-    optG = torch.optim.Adam(netG.parameters(), lr=LR, betas=BETAS)
-    dtype = real.dtype
-    B = real.shape[0]
-    h.y = F.one_hot(labels, K).to(dtype)
-
-    netD.zero_grad()
-    label = torch.full((B,), 1.0, dtype=dtype)
-    out_real = netD(real).view(-1)
-    errD_real = criterion(out_real, label)
-    errD_real.backward()
-    fake = netG(noise)
-    label.fill_(0.0)
-    out_fake1 = netD(fake.detach()).view(-1)
-    errD_fake = criterion(out_fake1, label)
-    errD_fake.backward()
-    for n, p in netD.named_parameters():
-        record("grad.D." + n, p.grad)
-    optD.step()
-    for n, p in netD.named_parameters():
-        record("step.D." + n, p)
-
-    netG.zero_grad()
-    label.fill_(1.0)
-    out_fake2 = netD(fake).view(-1)
-    errG = criterion(out_fake2, label)
-    errG.backward()
-    for n, p in netG.named_parameters():
-        record("grad.G." + n, p.grad)
-    optG.step()
-    for n, p in netG.named_parameters():
-        record("step.G." + n, p)
-
-    record("out.D_real", out_real)
-    record("out.D_fake1", out_fake1)
-    record("out.D_fake2", out_fake2)
-    record("out.fake", fake)
-    record("loss.errD_real", errD_real)
-    record("loss.errD_fake", errD_fake)
-    record("loss.errG", errG)
-    record("stat.D_x", torch.sigmoid(out_real).mean())
-    record("stat.D_G_z1", torch.sigmoid(out_fake1).mean())
-    record("stat.D_G_z2", torch.sigmoid(out_fake2).mean())
-    for prefix, net in (("buf.D.", netD), ("buf.G.", netG)):
-        for n, b in net.named_buffers():
-            if n.endswith("running_mean") or n.endswith("running_var"):
-                record(prefix + n, b)
-
-
-def flat(t):
-    return [float(v) for v in t.detach().reshape(-1).tolist()]
+def train_step(netG, netD, inputs, record):
+    """One conditional step: BCEWithLogits on D's logits, the fakes carrying the real batch's labels."""
+    real = inputs["input.real"]
+    netD[0].holder.y = F.one_hot(inputs["input.labels"].long(), K).to(real.dtype)
+    pf.train_step(netG, netD, real, inputs["input.noise"], nn.BCEWithLogitsLoss(), record, stat=torch.sigmoid)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--out", default=os.path.join(here, "..", "Tests", "NNTests", "Fixtures", "cond_dcgan28_step.bin"))
-    ap.add_argument("--check-float64", action="store_true")
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-
-    h = Labels()
-    netG, netD, real, noise = initial_state(h)
-    labels = torch.tensor(LABELS)
-    arrays = [("input.real", real.clone()), ("input.noise", noise.clone()),
-              ("input.labels", labels.to(torch.float32))]
-    arrays += [("init.G." + n, p.detach().clone()) for n, p in netG.named_parameters()]
-    arrays += [("init.D." + n, p.detach().clone()) for n, p in netD.named_parameters()]
-    start = [t for _, t in arrays]
-
-    results = []
-    train_step(h, netG, netD, real, noise, labels, lambda n, t: results.append((n, t.detach().clone().reshape(t.shape))))
-    arrays += results
-
-    header = ["DCGANPARITY 1"]
-    data = bytearray()
-    for name, t in arrays:
-        shape = list(t.shape) or [1]
-        assert " " not in name and t.dtype == torch.float32, name
-        header.append(name + " " + "x".join(str(d) for d in shape))
-        values = flat(t)
-        data += struct.pack("<%df" % len(values), *values)
-    header.append("END")
-    blob = ("\n".join(header) + "\n").encode("ascii") + bytes(data)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "wb") as f:
-        f.write(blob)
-    print(f"wrote {args.out}: {len(arrays)} arrays, {len(blob)} bytes (torch {torch.__version__}, float32)")
-
-    if args.check_float64:
-        # The same step in float64 from the same float32 starting point: the float32 fixture's own
-        # rounding error, which any float32 implementation is compared against.
-        h64 = Labels()
-        g64, d64 = build_G(h64).double(), build_D(h64).double()
-        with torch.no_grad():
-            ps = [p for p in g64.parameters()] + [p for p in d64.parameters()]
-            for p, v in zip(ps, start[3:]):
-                p.copy_(v.double())
-        exact = {}
-        train_step(h64, g64, d64, start[0].double(), start[1].double(), labels,
-                   lambda n, t: exact.update({n: t.detach().clone()}))
-        for name, t in results:
-            e = exact[name].reshape(-1)
-            d = (t.double().reshape(-1) - e).abs()
-            scale = e.abs().max().item() or 1.0
-            elem = (d / torch.maximum(e.abs(), torch.full_like(e, scale))).max().item()
-            print(f"  {name:32s} max |f32-f64| / max(|f64|, max|f64|) = {elem:.2e}")
-    return 0
+    return pf.main(__doc__, "cond_dcgan28_step.bin", build_nets, initial_state, train_step)
 
 
 if __name__ == "__main__":

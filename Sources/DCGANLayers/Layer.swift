@@ -35,6 +35,7 @@ public protocol Layer: AnyObject {
     func forward(_ input: Tensor) -> Tensor
     /// With `inputGradientNeeded` false the layer may skip dL/d(input) (the first layer of a
     /// network fed with data) and return any tensor.
+    @discardableResult
     func backward(_ outputGradient: Tensor, inputGradientNeeded: Bool) -> Tensor
     /// Trainable parameters, in a stable order.
     var parameters: [Parameter] { get }
@@ -64,6 +65,7 @@ extension Layer {
     public var kindName: String { String(describing: type(of: self)) }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
+    @discardableResult
     public func backward(_ outputGradient: Tensor) -> Tensor { backward(outputGradient, inputGradientNeeded: true) }
 
     /// Sets every parameter gradient to zero.
