@@ -49,10 +49,24 @@ public enum ModelZoo {
     /// when it is conditional.
     public static func networks(for model: ModelConfig) -> (generator: Sequential, discriminator: Sequential, condition: ClassCondition?) {
         let condition = model.isConditional ? ClassCondition(classes: model.classes) : nil
+        return (generator(for: model, condition: condition), discriminator(for: model, condition: condition), condition)
+    }
+
+    /// G alone (`condition` is ignored by the unconditional toy).
+    public static func generator(for model: ModelConfig, condition: ClassCondition?) -> Sequential {
         switch model.architecture {
-        case .dcgan: return (DCGAN.generator(model, condition: condition), DCGAN.discriminator(model, condition: condition), condition)
-        case .mlp: return (MLPGAN.generator(model, condition: condition), MLPGAN.discriminator(model, condition: condition), condition)
-        case .toy1010: return (Toy1010GAN.generator(model), Toy1010GAN.discriminator(model), nil)
+        case .dcgan: DCGAN.generator(model, condition: condition)
+        case .mlp: MLPGAN.generator(model, condition: condition)
+        case .toy1010: Toy1010GAN.generator(model)
+        }
+    }
+
+    /// D alone.
+    public static func discriminator(for model: ModelConfig, condition: ClassCondition?) -> Sequential {
+        switch model.architecture {
+        case .dcgan: DCGAN.discriminator(model, condition: condition)
+        case .mlp: MLPGAN.discriminator(model, condition: condition)
+        case .toy1010: Toy1010GAN.discriminator(model)
         }
     }
 }

@@ -20,7 +20,10 @@ public enum WorkCount {
     }
 
     private static func layerFLOPs(_ model: ModelConfig, batch: Int) -> (g: [Double], d: [Double]) {
-        let (generator, discriminator, _) = ModelZoo.networks(for: model)
-        return (generator.layerFLOPs(for: [batch] + model.latentShape), discriminator.layerFLOPs(for: [batch] + model.sampleShape))
+        // One network at a time, so that counting does not hold both sets of weights at once.
+        let condition = model.isConditional ? ClassCondition(classes: model.classes) : nil
+        let g = ModelZoo.generator(for: model, condition: condition).layerFLOPs(for: [batch] + model.latentShape)
+        let d = ModelZoo.discriminator(for: model, condition: condition).layerFLOPs(for: [batch] + model.sampleShape)
+        return (g, d)
     }
 }
