@@ -22,6 +22,15 @@ public enum NPYReader {
         }
     }
 
+    /// The shape and values of a C-ordered float32 array (latent vectors).
+    public static func readFloat32(path: String) throws -> (shape: [Int], values: [Float]) {
+        let (_, shape, payload) = try read(path: path, elementSizes: ["<f4": 4], wanted: "float32")
+        let values = stride(from: 0, to: payload.count, by: 4).map { start in
+            Float(bitPattern: UInt32(payload[start]) | UInt32(payload[start + 1]) << 8 | UInt32(payload[start + 2]) << 16 | UInt32(payload[start + 3]) << 24)
+        }
+        return (shape, values)
+    }
+
     /// The element size, shape and data bytes of an array whose type is one of `elementSizes`
     /// (NumPy type string -> bytes); another type is refused, saying it is not `wanted`.
     private static func read(path: String, elementSizes: [String: Int], wanted: String) throws -> (elementSize: Int, shape: [Int], payload: [UInt8]) {

@@ -1,5 +1,5 @@
-/// NumPy `.npy` files (format version 1.0) of unsigned bytes (images) and little-endian
-/// 64-bit integers (labels), for exporting to tools outside Swift (`numpy.load` reads them).
+/// NumPy `.npy` files (format version 1.0) of unsigned bytes (images), little-endian 64-bit
+/// integers (labels) and float32 (latent vectors), for exporting to tools outside Swift (`numpy.load` reads them).
 public enum NPYWriter {
     /// The file bytes for a C-ordered uint8 array of the given shape (e.g. [N, H, W] or
     /// [N, H, W, C]).
@@ -20,6 +20,13 @@ public enum NPYWriter {
     /// Layout: magic "\x93NUMPY", version 1 0, header length as little-endian UInt16, then
     /// a Python dict literal padded with spaces and ending in "\n" so that the data starts
     /// at a multiple of 64 bytes, then the data.
+    /// The file bytes for a C-ordered float32 array (latent vectors).
+    public static func encode(float32 values: [Float], shape: [Int]) -> [UInt8] {
+        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == values.count,
+                     "shape \(shape) does not hold \(values.count) values")
+        return encode(payload: values.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) } }, descr: "<f4", shape: shape)
+    }
+
     private static func encode(payload: [UInt8], descr: String, shape: [Int]) -> [UInt8] {
         let dimensions = shape.map(String.init)
         // Python's tuple syntax: a one-element tuple needs its trailing comma.

@@ -73,7 +73,9 @@ enum Patches {
                             if g.stride == 1 {
                                 (target + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
                             } else {
-                                for ow in valid { target[ow] = line[ow * g.stride] }
+                                // Wrapping products: an overflow check per element would keep this
+                                // gather from being unrolled (measured 5% of 64x64 training).
+                                for ow in valid { target[ow] = line[ow &* g.stride] }
                             }
                             if valid.upperBound < outWidth { (target + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound) }
                         }
@@ -111,7 +113,7 @@ enum Patches {
                                     if g.stride == 1 {
                                         for ow in valid { line[ow] += source[ow] }
                                     } else {
-                                        for ow in valid { line[ow * g.stride] += source[ow] }
+                                        for ow in valid { line[ow &* g.stride] += source[ow] }
                                     }
                                 }
                                 source += outWidth

@@ -27,6 +27,10 @@ struct SampleCommand: ParsableCommand {
     var npy: String?
     @Option(help: "Write each image as its own PNG into this folder (image-00000.png, ...).")
     var individual: String?
+    @Option(help: "Write the latent vectors to this .npy file (float32, N x nz), numbered as the images (for `dcgan arithmetic`).")
+    var saveZ: String?
+    @Option(help: "Read the latent vectors from this .npy file (float32, N x nz or N x nz x 1 x 1) instead of drawing them.")
+    var z: String?
     @Flag(help: "Normalise with each batch's statistics instead of the running averages.")
     var batchStats = false
     @Flag(help: "Replace output files that already exist.")
@@ -41,13 +45,18 @@ struct SampleCommand: ParsableCommand {
         let labelsPath = npy.map(Self.labelsPath)
         let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
         let model = header.model
-        let classes = try sampleLabels(model)
-        let total = classes?.count ?? count ?? 64
+        let given = try z.map { try Self.readLatent($0, shape: trainer.latent.sampleShape) }
+        let classes = try sampleLabels(model, fixedCount: given?.shape[0])
+        let total = given?.shape[0] ?? classes?.count ?? count ?? 64
         // Refuse before any work, so that no output is left half-made.
-        for path in [gridPath, npy, classes == nil ? nil : labelsPath].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
+        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
-        let images = SampleExport.generate(trainer, count: total, seed: seed, labels: classes, batchStatistics: batchStats)
+        let latent = given ?? SampleExport.latent(trainer, count: total, seed: seed)
+        let images = SampleExport.generate(trainer, z: latent, labels: classes, batchStatistics: batchStats)
+        if let saveZ {
+            try AtomicFile.write(NPYWriter.encode(float32: latent.array, shape: [total, latent.count / total]), to: saveZ, overwrite: overwrite)
+        }
         if let gridPath { try ImageGrid.writePNG(images: images, path: gridPath, columns: columns, overwrite: overwrite) }
         if let npy {
             let bytes = SampleExport.bytesNHWC(images)
@@ -58,14 +67,15 @@ struct SampleCommand: ParsableCommand {
             }
         }
         if let individual { try SampleExport.writeIndividual(images, folder: individual, overwrite: overwrite) }
-        let outputs = [gridPath, npy, classes == nil ? nil : labelsPath, individual].compactMap { $0 }
+        let outputs = [gridPath, npy, classes == nil ? nil : labelsPath, individual, saveZ].compactMap { $0 }
         print("wrote \(total) images" + outputs.map { " to \($0)" }.joined(separator: " and"))
     }
 
     /// The class of each image for a conditional model: --class for all, --labels from a
     /// file, or by default `columns` images of every class in turn (a row per class).
     /// Unconditional models take no labels.
-    private func sampleLabels(_ model: ModelConfig) throws -> [Int]? {
+    private func sampleLabels(_ model: ModelConfig, fixedCount: Int?) throws -> [Int]? {
+        let count = fixedCount ?? self.count
         guard model.isConditional else {
             guard classIndex == nil && labels == nil else { throw ConfigError("\(checkpoint) is not a conditional model: --class and --labels do not apply") }
             return nil
@@ -85,8 +95,20 @@ struct SampleCommand: ParsableCommand {
             guard count == nil || count == values.count else { throw ConfigError("--count \(count!) disagrees with the \(values.count) labels of \(labels)") }
             return values
         }
+        if let fixedCount { return (0..<fixedCount).map { $0 % model.classes } }
         let perClass = count.map { max(1, $0 / model.classes) } ?? columns
         return (0..<model.classes).flatMap { Array(repeating: $0, count: perClass) }
+    }
+
+    /// Latent vectors from a float32 .npy file of N x (the generator's latent shape, flattened or not).
+    static func readLatent(_ path: String, shape: [Int]) throws -> Tensor {
+        let (fileShape, values) = try NPYReader.readFloat32(path: path)
+        let size = shape.reduce(1, *)
+        guard fileShape.count >= 2, fileShape[0] >= 1, fileShape.dropFirst().reduce(1, *) == size,
+              fileShape.dropFirst().filter({ $0 != 1 }).count <= 1 else {
+            throw DataError(path: path, "holds an array of shape \(fileShape); the generator takes N x \(size) latent vectors")
+        }
+        return Tensor(shape: [fileShape[0]] + shape, values: values)
     }
 
     /// X.npy -> X_labels.npy.

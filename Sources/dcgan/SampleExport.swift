@@ -5,13 +5,17 @@ import DCGANTensor
 
 /// Conversions from generated tensors to files.
 enum SampleExport {
-    /// `count` images from the trainer's generator for latent vectors drawn with `seed` (and,
-    /// for a conditional generator, the class of each image), made in batches of at most 256:
-    /// [count] + the image shape, in [-1, 1].
-    static func generate(_ trainer: GANTrainer, count: Int, seed: UInt64, labels: [Int]? = nil, batchStatistics: Bool) -> Tensor {
+    /// `count` latent vectors drawn with `seed`.
+    static func latent(_ trainer: GANTrainer, count: Int, seed: UInt64) -> Tensor {
         var rng = RandomGenerator(seed: seed)
-        let z = trainer.latent.sample(count: count, rng: &rng)
-        let perVector = z.count / count
+        return trainer.latent.sample(count: count, rng: &rng)
+    }
+
+    /// Images from the trainer's generator for the latent vectors `z` (and, for a conditional
+    /// generator, the class of each image), made in batches of at most 256: [N] + the image
+    /// shape, in [-1, 1].
+    static func generate(_ trainer: GANTrainer, z: Tensor, labels: [Int]? = nil, batchStatistics: Bool) -> Tensor {
+        let count = z.shape[0], perVector = z.count / max(count, 1)
         var images: Tensor?
         for start in stride(from: 0, to: count, by: 256) {
             let n = min(256, count - start)
@@ -22,6 +26,11 @@ enum SampleExport {
             (images!.pointer + start * perImage).update(from: output.pointer, count: n * perImage)
         }
         return images!
+    }
+
+    /// `count` images for latent vectors drawn with `seed`.
+    static func generate(_ trainer: GANTrainer, count: Int, seed: UInt64, labels: [Int]? = nil, batchStatistics: Bool) -> Tensor {
+        generate(trainer, z: latent(trainer, count: count, seed: seed), labels: labels, batchStatistics: batchStatistics)
     }
 
     /// N x H x W x C bytes -> N x C x H x W (the layout datasets hold).
