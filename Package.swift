@@ -29,12 +29,14 @@ let package = Package(
         .systemLibrary(name: "CDCGANWebP", path: "Sources/CDCGANWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         // Debian's serial HDF5 keeps its headers in /usr/include/hdf5/serial; its hdf5.pc says so.
         .systemLibrary(name: "CDCGANHDF5", path: "Sources/CDCGANHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // liblinear: the linear L2-SVM of `dcgan classify` (the paper's section 5 classifier).
+        .systemLibrary(name: "CDCGANLinear", path: "Sources/CDCGANLinear", providers: [.apt(["liblinear-dev"])]),
         // Our own AVX-512 matrix kernel (C).
         .target(name: "CDCGANKernels", path: "Sources/CDCGANKernels"),
         .target(name: "DCGANTensor", dependencies: ["CDCGANBLAS", "CDCGANKernels"]),
         .target(name: "DCGANLayers", dependencies: ["DCGANTensor"]),
         .target(name: "DCGANData", dependencies: ["DCGANTensor", "CDCGANPNG", "CDCGANZlib", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
-        .target(name: "DCGANKit", dependencies: ["DCGANLayers", "DCGANData", "CDCGANZlib"]),
+        .target(name: "DCGANKit", dependencies: ["DCGANLayers", "DCGANData", "CDCGANZlib", "CDCGANLinear"]),
         .executableTarget(name: "dcgan", dependencies: [
             "DCGANKit", "DCGANData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

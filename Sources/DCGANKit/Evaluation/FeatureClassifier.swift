@@ -114,6 +114,15 @@ public final class FeatureClassifier {
         return GaussianStatistics(features: all, count: count, dimension: Self.featureDimension)
     }
 
+    /// The `featureDimension` features of each of `count` images, row-major (for nearest
+    /// neighbours in feature space).
+    public func featureVectors(count: Int, fill: (Tensor, Range<Int>) -> Void) -> [Float] {
+        var all = [Float]()
+        all.reserveCapacity(count * Self.featureDimension)
+        forEachBatch(count: count, fill: fill) { _, features in all += features.buffer }
+        return all
+    }
+
     /// Runs the feature network in evaluation mode over `count` images in batches of 250.
     private func forEachBatch(count: Int, fill: (Tensor, Range<Int>) -> Void, body: (Range<Int>, Tensor) -> Void) {
         setTraining(false)
