@@ -27,7 +27,7 @@ struct SampleCommand: ParsableCommand {
     var npy: String?
     @Option(help: "Write each image as its own PNG into this folder (image-00000.png, ...).")
     var individual: String?
-    @Option(help: "Write the latent vectors to this .npy file (float32, N x nz), numbered as the images (for `dcgan arithmetic`).")
+    @Option(help: "Write the latent vectors to this .npy file (float32, N x nz), numbered as the images; the --grid then shows each image's index (for `dcgan arithmetic`).")
     var saveZ: String?
     @Option(help: "Read the latent vectors from this .npy file (float32, N x nz or N x nz x 1 x 1) instead of drawing them.")
     var z: String?
@@ -57,7 +57,16 @@ struct SampleCommand: ParsableCommand {
         if let saveZ {
             try AtomicFile.write(NPYWriter.encode(float32: latent.array, shape: [total, latent.count / total]), to: saveZ, overwrite: overwrite)
         }
-        if let gridPath { try ImageGrid.writePNG(images: images, path: gridPath, columns: columns, overwrite: overwrite) }
+        if let gridPath {
+            if saveZ != nil {
+                // With the latent vectors saved, the sheet numbers its images, so that exemplars
+                // can be picked by index for `dcgan arithmetic`.
+                let sheet = PixelDigits.numberedGrid(images: images, columns: columns)
+                try AtomicFile.write(try PNGCodec.encode(sheet), to: gridPath, overwrite: overwrite)
+            } else {
+                try ImageGrid.writePNG(images: images, path: gridPath, columns: columns, overwrite: overwrite)
+            }
+        }
         if let npy {
             let bytes = SampleExport.bytesNHWC(images)
             let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])

@@ -37,6 +37,25 @@ import Testing
         try CommandLineTests.expectFailure(["sample", "--checkpoint", folder, "--grid", folder + "/d.png"], mentions: "holds no checkpoint")
     }
 
+    @Test func savedLatentVectorsComeWithANumberedSheet() throws {
+        guard FileManager.default.isExecutableFile(atPath: CommandLineTests.tool) else { return }
+        let folder = Tiny.folder("cli-savez"), run = folder + "/run"
+        _ = try Self.succeed(["train", "--iterations", "1", "--out", run] + Self.tiny)
+        _ = try Self.succeed(["sample", "--checkpoint", run, "--count", "6", "--grid", folder + "/plain.png"])
+        _ = try Self.succeed(["sample", "--checkpoint", run, "--count", "6", "--grid", folder + "/sheet.png", "--save-z", folder + "/z.npy"])
+        let (shape, values) = try NPYReader.readFloat32(path: folder + "/z.npy")
+        #expect(shape == [6, 8] && values.allSatisfy { abs($0) <= 1 })
+        func png(_ name: String) throws -> RasterImage {
+            try PNGCodec.decode(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))), path: name)
+        }
+        // The numbered sheet leaves room under each image for its index.
+        #expect(try png("sheet.png").height > png("plain.png").height)
+        // The same vectors read back with --z give the same images.
+        _ = try Self.succeed(["sample", "--checkpoint", run, "--z", folder + "/z.npy", "--npy", folder + "/again.npy"])
+        _ = try Self.succeed(["sample", "--checkpoint", run, "--count", "6", "--npy", folder + "/first.npy"])
+        #expect(try NPYReader.readUInt8(path: folder + "/again.npy").values == NPYReader.readUInt8(path: folder + "/first.npy").values)
+    }
+
     @Test func unconditionalModelsRefuseLabels() throws {
         guard FileManager.default.isExecutableFile(atPath: CommandLineTests.tool) else { return }
         let folder = Tiny.folder("cli-plain"), run = folder + "/run"
