@@ -5,7 +5,7 @@ import Testing
 
 /// The tool's model families, conditional sampling, resume extension and their bad input.
 @Suite(.serialized) struct CommandLineModelTests {
-    static let tiny = ["--dataset", "fake", "--nz", "8", "--ngf", "4", "--ndf", "4", "--batch-size", "8", "--sample-every", "0"]
+    static let tiny = CommandLineTests.tinyTraining
 
     static func succeed(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let outcome = try CommandLineTests.run(arguments)

@@ -43,6 +43,15 @@ import Testing
         }
     }
 
+    /// Options of a tiny, fast training run on random images.
+    static let tinyTraining = ["--dataset", "fake", "--nz", "8", "--ngf", "4", "--ndf", "4", "--batch-size", "8", "--sample-every", "0"]
+
+    /// Trains a tiny model for 2 iterations into `run` (with `extra` options) and expects success.
+    static func trainTiny(into folder: String, _ extra: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let outcome = try run(["train", "--iterations", "2", "--out", folder] + tinyTraining + extra)
+        #expect(outcome.status == 0, "\(outcome.stderr)", sourceLocation: sourceLocation)
+    }
+
     /// Writes `bytes` gzip-compressed to `path`.
     static func writeGzip(_ bytes: [UInt8], to path: String) {
         let file = gzopen(path, "wb")

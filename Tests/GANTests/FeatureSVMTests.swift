@@ -196,13 +196,9 @@ import Testing
         guard FileManager.default.isExecutableFile(atPath: CommandLineTests.tool) else { return }
         let folder = Tiny.folder("features")
         let run = folder + "/run"
-        let trained = try CommandLineTests.run(["train", "--dataset", "fake", "--nz", "8", "--ngf", "4", "--ndf", "4", "--batch-size", "8",
-                                                "--iterations", "2", "--sample-every", "0", "--out", run])
-        #expect(trained.status == 0, "\(trained.stderr)")
+        try CommandLineTests.trainTiny(into: run)
         let conditional = folder + "/conditional"
-        let trainedConditional = try CommandLineTests.run(["train", "--dataset", "fake", "--conditional", "--nz", "8", "--ngf", "4", "--ndf", "4",
-                                                           "--batch-size", "8", "--iterations", "2", "--sample-every", "0", "--out", conditional])
-        #expect(trainedConditional.status == 0, "\(trainedConditional.stderr)")
+        try CommandLineTests.trainTiny(into: conditional, ["--conditional"])
         let out = folder + "/features"
         try CommandLineTests.expectFailure(["features", "--checkpoint", conditional, "--dataset", "fake", "--out", out],
                                            mentions: "unconditional", mustNotExist: out)

@@ -147,12 +147,9 @@ private func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool 
 /// The three experiment commands through the built tool: outputs on good input, one-line
 /// errors on bad input.
 @Suite(.serialized) struct LatentExperimentCommandTests {
-    static let tiny = ["--dataset", "fake", "--nz", "8", "--ngf", "4", "--ndf", "4", "--batch-size", "8", "--iterations", "2", "--sample-every", "0"]
-
     static func tinyRun(_ name: String, conditional: Bool = false) throws -> String {
         let run = Tiny.folder(name) + "/run"
-        let outcome = try CommandLineTests.run(["train", "--out", run] + tiny + (conditional ? ["--conditional"] : []))
-        #expect(outcome.status == 0, "\(outcome.stderr)")
+        try CommandLineTests.trainTiny(into: run, conditional ? ["--conditional"] : [])
         return run
     }
 
