@@ -48,7 +48,9 @@ public enum AtomicFile {
         }
     }
 
-    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+    /// Writes all of `buffer` to the open file `descriptor` (retrying short writes and
+    /// interruptions); a failure is a `DataError` naming `path`.
+    public static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
         var written = 0
         while written < buffer.count {
             let result = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)

@@ -33,9 +33,11 @@ public enum ImageGrid {
         return RasterImage(width: gridWidth, height: gridHeight, channels: channels, pixels: pixels)
     }
 
-    /// Makes the grid and writes it as a PNG file, atomically (see `AtomicFile`).
+    /// Makes the grid and writes it as a PNG file, atomically (see `AtomicFile`); returns the
+    /// file's bytes (for logs that embed the image).
+    @discardableResult
     public static func writePNG(images: Tensor, path: String, columns: Int = 8, padding: Int = 2,
-                                overwrite: Bool) throws {
+                                overwrite: Bool) throws -> [UInt8] {
         let grid = make(images: images, columns: columns, padding: padding)
         let encoded: [UInt8]
         do {
@@ -44,6 +46,7 @@ public enum ImageGrid {
             throw DataError(path: path, error.problem)
         }
         try AtomicFile.write(encoded, to: path, overwrite: overwrite)
+        return encoded
     }
 
     /// -1...1 to 0...255 the way torchvision rounds: (x + 1) / 2 * 255 + 0.5, truncated.

@@ -22,10 +22,14 @@ public final class MetricsLog {
         }
     }
 
-    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double) {
+    /// Adds the row of `step`; returns its values under their column names (all but `step`).
+    @discardableResult
+    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double) -> [(name: String, value: Double)] {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
         lines.append("\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))")
+        let columns = Self.header.split(separator: ",").dropFirst().map(String.init)
+        return Array(zip(columns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction]))
     }
 
     /// Writes the whole log atomically.

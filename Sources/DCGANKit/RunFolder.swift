@@ -7,6 +7,8 @@ import Foundation
 ///     real_samples.png       a grid of training images
 ///     samples/step-000500.png  the fixed-noise grid every N iterations
 ///     metrics.csv            one row per iteration
+///     training_curves.png    the losses and D's outputs against the step, redrawn with each sample grid
+///     events.out.tfevents.*  TensorBoard's event file: every metric and sample grid (unless turned off)
 ///     checkpoints/step-000500.dcgan  checkpoints every N iterations and at the end
 public struct RunFolder {
     public let path: String
@@ -15,6 +17,7 @@ public struct RunFolder {
     public var configPath: String { path + "/config.json" }
     public var realSamplesPath: String { path + "/real_samples.png" }
     public var metricsPath: String { path + "/metrics.csv" }
+    public var curvesPlotPath: String { path + "/training_curves.png" }
     public var samplesFolder: String { path + "/samples" }
     public var checkpointsFolder: String { path + "/checkpoints" }
 

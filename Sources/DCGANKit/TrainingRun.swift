@@ -39,6 +39,10 @@ public final class TrainingRun {
     /// The class of each fixed-noise sample of a conditional run: one row per class.
     private let fixedLabels: [Int]?
     private var lastCheckpoint: String?
+    /// Whether the run writes a TensorBoard event file (`dcgan train --no-tensorboard` turns it
+    /// off); set it before `run`.
+    public var writesTensorBoard = true
+    private var monitor: RunMonitor?
 
     /// Columns of a sample grid; an unconditional grid has 8 rows, a conditional one a row
     /// per class (up to 16).
@@ -153,7 +157,8 @@ public final class TrainingRun {
             waitBefore = loader.waitSeconds
             let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
-            metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
+            let scalars = metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
+            try activeMonitor().record(step: step, scalars: scalars)
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
                             secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9)))
             let last = step == training.iterations
@@ -166,7 +171,17 @@ public final class TrainingRun {
     /// draws its samples during training).
     public func writeSamples() throws {
         let images = trainer.generate(fixedNoise, labels: fixedLabels, batchStatistics: true)
-        try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), columns: Self.sampleColumns, overwrite: true)
+        let png = try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), columns: Self.sampleColumns, overwrite: true)
+        try activeMonitor().sampleGridWritten(step: step, png: png)
+    }
+
+    /// The event file and curve plot, set up when first needed (a run resumed past step 0
+    /// takes its curves so far from metrics.csv).
+    private func activeMonitor() throws -> RunMonitor {
+        if let monitor { return monitor }
+        let created = try RunMonitor(folder: folder, resumingAt: step > 0 ? step : nil, tensorBoard: writesTensorBoard)
+        monitor = created
+        return created
     }
 
     /// Writes a checkpoint for the current step, then the metrics that go with it.

@@ -25,6 +25,8 @@ struct SampleCommand: ParsableCommand {
     var columns = 8
     @Option(help: "Write the images to this .npy file (uint8, N x H x W or N x H x W x C); a conditional model's labels go to X_labels.npy beside it.")
     var npy: String?
+    @Option(help: "Write the generator's output unrounded to this .npy file (float32, N x C x H x W, in [-1, 1]).")
+    var raw: String?
     @Option(help: "Write each image as its own PNG into this folder (image-00000.png, ...).")
     var individual: String?
     @Option(help: "Write the latent vectors to this .npy file (float32, N x nz), numbered as the images; the --grid then shows each image's index (for `dcgan arithmetic`).")
@@ -41,7 +43,7 @@ struct SampleCommand: ParsableCommand {
         try threadOptions.apply()
         guard count.map({ $0 >= 1 }) ?? true else { throw ConfigError("--count must be at least 1") }
         guard columns >= 1 else { throw ConfigError("--columns must be at least 1") }
-        let gridPath = grid ?? (npy == nil && individual == nil ? "samples.png" : nil)
+        let gridPath = grid ?? (npy == nil && individual == nil && raw == nil ? "samples.png" : nil)
         let labelsPath = npy.map(Self.labelsPath)
         let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
         let model = header.model
@@ -49,7 +51,7 @@ struct SampleCommand: ParsableCommand {
         let classes = try sampleLabels(model, fixedCount: given?.shape[0])
         let total = given?.shape[0] ?? classes?.count ?? count ?? 64
         // Refuse before any work, so that no output is left half-made.
-        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
+        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ, raw].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
         let latent = given ?? SampleExport.latent(trainer, count: total, seed: seed)
@@ -75,8 +77,9 @@ struct SampleCommand: ParsableCommand {
                 try AtomicFile.write(NPYWriter.encode(int64: classes.map(Int64.init), shape: [total]), to: labelsPath, overwrite: overwrite)
             }
         }
+        if let raw { try AtomicFile.write(NPYWriter.encode(float32: images.array, shape: images.shape), to: raw, overwrite: overwrite) }
         if let individual { try SampleExport.writeIndividual(images, folder: individual, overwrite: overwrite) }
-        let outputs = [gridPath, npy, classes == nil ? nil : labelsPath, individual, saveZ].compactMap { $0 }
+        let outputs = [gridPath, npy, classes == nil ? nil : labelsPath, raw, individual, saveZ].compactMap { $0 }
         print("wrote \(total) images" + outputs.map { " to \($0)" }.joined(separator: " and"))
     }
 

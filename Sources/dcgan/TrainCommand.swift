@@ -61,6 +61,8 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: Int?
     @Option(help: "When not on a terminal, print a progress line every N iterations. Default 50.")
     var logEvery: Int?
+    @Flag(help: "Write no TensorBoard event file (events.out.tfevents.*) into the run folder.")
+    var noTensorboard = false
 
     func run() throws {
         try threadOptions.apply()
@@ -97,6 +99,7 @@ struct TrainCommand: ParsableCommand {
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
+        run.writesTensorBoard = !noTensorboard
         let display = ProgressDisplay(logEvery: run.training.logEvery)
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
         do {
