@@ -64,7 +64,7 @@ import Testing
         // Refusals: existing output, a generator of another shape, a broken file, an unknown format.
         try CommandLineTests.expectFailure(["import", "--generator", g, "--output", back], mentions: "exists (pass --overwrite")
         try CommandLineTests.expectFailure(["import", "--generator", g, "--output", folder + "/x.dcgan", "--nz", "9"],
-                                           mentions: "tensor 'main.0.weight' has shape [8, 32, 4, 4], the model needs [9, 32, 4, 4]",
+                                           mentions: "tensor 'main.0.weight' has shape [8, 16, 4, 4], the model needs [9, 16, 4, 4]",
                                            mustNotExist: folder + "/x.dcgan")
         try AtomicFile.write([8, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":1}".utf8), to: folder + "/bad.safetensors", overwrite: false)
         try CommandLineTests.expectFailure(["import", "--generator", folder + "/bad.safetensors", "--output", folder + "/y.dcgan"],

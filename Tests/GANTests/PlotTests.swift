@@ -11,7 +11,9 @@ import Testing
         let b = LinePlot.Axis(covering: 0, 1234)
         #expect(b.step == 500 && b.high == 1500 && b.ticks.map(b.label) == ["0", "500", "1000", "1500"])
         let c = LinePlot.Axis(covering: -3.2, 7.9)
-        #expect(c.step == 2 && c.low == -4 && c.high == 8 && c.label(0) == "0" && c.label(-4) == "-4")
+        #expect(c.step == 5 && c.low == -5 && c.high == 10 && c.ticks.map(c.label) == ["-5", "0", "5", "10"])
+        let e = LinePlot.Axis(covering: -0.031, 0.012)
+        #expect(abs(e.step - 0.01) < 1e-12 && e.ticks.map(e.label) == ["-0.04", "-0.03", "-0.02", "-0.01", "0.00", "0.01", "0.02"])
         // A constant series still gets an axis with an extent.
         let d = LinePlot.Axis(covering: 2, 2)
         #expect(d.low < 2 && d.high > 2)
@@ -36,7 +38,7 @@ import Testing
         let image = plot.render()
         #expect(image.width == 640 && image.height == 480 && image.channels == 3)
         let canvas = Canvas(image)
-        // The rising line passes through its points (away from the legend in the top-right corner).
+        // The rising line passes through its points.
         for (x, y) in [(10.0, 0.1), (30.0, 0.3), (50.0, 0.5)] {
             let p = frames[0].pixel(x: x, y: y)
             #expect(canvas.color(x: p.x, y: p.y) == red, "(\(x), \(y)) at \(p)")

@@ -33,7 +33,7 @@ import Testing
         mixed.add(5, double: -2.25)
         mixed.add(6) { $0.add(1, int: 7) }
         mixed.add(536_870_911, int: 0)
-        #expect(mixed.bytes.prefix(11) == [0x18] + [UInt8](repeating: 0xFF, count: 9) + [0x01])
+        #expect(Array(mixed.bytes.prefix(11)) == [0x18] + [UInt8](repeating: 0xFF, count: 9) + [0x01])
         let decoded = try ProtobufReader(mixed.bytes)
         #expect(decoded.first(3)?.int == -1)
         #expect(decoded.first(4)?.float == 1.5)

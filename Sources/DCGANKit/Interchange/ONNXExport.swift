@@ -119,16 +119,13 @@ struct ONNXGraph {
     /// A float32 constant; returns its name.
     @discardableResult
     mutating func constant(_ name: String, shape: [Int], values: [Float]) -> String {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(values.count * 4)
-        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { raw += $0 } }
+        let raw = values.map(\.bitPattern.littleEndian).withUnsafeBytes { Array($0) }
         return constant(name, shape: shape, dataType: DataType.float, raw: raw)
     }
 
     /// An int64 constant; returns its name.
     mutating func constant(_ name: String, int64 values: [Int]) -> String {
-        var raw: [UInt8] = []
-        for value in values { withUnsafeBytes(of: Int64(value).littleEndian) { raw += $0 } }
+        let raw = values.map { Int64($0).littleEndian }.withUnsafeBytes { Array($0) }
         return constant(name, shape: [values.count], dataType: DataType.int64, raw: raw)
     }
 

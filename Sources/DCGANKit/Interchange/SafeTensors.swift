@@ -50,8 +50,8 @@ public enum SafeTensors {
         for (name, value) in tensors {
             let begin = data.count
             switch value {
-            case .float32(let tensor): for v in tensor.array { withUnsafeBytes(of: v.bitPattern.littleEndian) { data += $0 } }
-            case .int64(_, let values): for v in values { withUnsafeBytes(of: v.littleEndian) { data += $0 } }
+            case .float32(let tensor): tensor.array.map(\.bitPattern.littleEndian).withUnsafeBytes { data += $0 }
+            case .int64(_, let values): values.map(\.littleEndian).withUnsafeBytes { data += $0 }
             }
             header[name] = ["dtype": value.dtype, "shape": value.shape, "data_offsets": [begin, data.count]] as [String: Any]
         }

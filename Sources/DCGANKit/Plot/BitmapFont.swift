@@ -1,12 +1,14 @@
-/// A tiny built-in 5x7 pixel font for the labels of plots: digits, the signs numbers need,
-/// lower-case letters and the capitals the tool's labels use, so that drawing text needs no
-/// font file or library. Characters it lacks are drawn as a hollow box.
+/// A tiny built-in 5x7 pixel font (with two rows below the baseline for g, j, p, q and y) for
+/// the labels of plots: digits, the signs numbers need, lower-case letters and the capitals
+/// the tool's labels use, so that drawing text needs no font file or library. Characters it
+/// lacks are drawn as a hollow box.
 public enum BitmapFont {
-    public static let glyphWidth = 5, glyphHeight = 7
+    public static let glyphWidth = 5, glyphHeight = 9
     /// Columns between two characters, in font pixels.
     public static let spacing = 1
 
-    /// Each glyph as 7 rows of 5 pixels, "#" on.
+    /// Each glyph as 7 rows of 5 pixels down to the baseline, "#" on, and for letters that
+    /// descend two rows more.
     static let glyphs: [Character: [String]] = [
         "0": [".###.", "#...#", "#..##", "#.#.#", "##..#", "#...#", ".###."],
         "1": ["..#..", ".##..", "..#..", "..#..", "..#..", "..#..", ".###."],
@@ -34,17 +36,17 @@ public enum BitmapFont {
         "d": ["....#", "....#", ".##.#", "#..##", "#...#", "#...#", ".####"],
         "e": [".....", ".....", ".###.", "#...#", "#####", "#....", ".###."],
         "f": ["..##.", ".#..#", ".#...", "###..", ".#...", ".#...", ".#..."],
-        "g": [".....", ".####", "#...#", "#...#", ".####", "....#", ".###."],
+        "g": [".....", ".....", ".####", "#...#", "#...#", "#...#", ".####", "....#", ".###."],
         "h": ["#....", "#....", "#.##.", "##..#", "#...#", "#...#", "#...#"],
         "i": ["..#..", ".....", ".##..", "..#..", "..#..", "..#..", ".###."],
-        "j": ["...#.", ".....", "..##.", "...#.", "...#.", "#..#.", ".##.."],
+        "j": ["...#.", ".....", "..##.", "...#.", "...#.", "...#.", "...#.", "#..#.", ".##.."],
         "k": ["#....", "#....", "#..#.", "#.#..", "##...", "#.#..", "#..#."],
         "l": [".##..", "..#..", "..#..", "..#..", "..#..", "..#..", ".###."],
         "m": [".....", ".....", "##.#.", "#.#.#", "#.#.#", "#...#", "#...#"],
         "n": [".....", ".....", "#.##.", "##..#", "#...#", "#...#", "#...#"],
         "o": [".....", ".....", ".###.", "#...#", "#...#", "#...#", ".###."],
-        "p": [".....", ".....", "####.", "#...#", "####.", "#....", "#...."],
-        "q": [".....", ".....", ".##.#", "#..##", ".####", "....#", "....#"],
+        "p": [".....", ".....", "####.", "#...#", "#...#", "#...#", "####.", "#....", "#...."],
+        "q": [".....", ".....", ".####", "#...#", "#...#", "#...#", ".####", "....#", "....#"],
         "r": [".....", ".....", "#.##.", "##..#", "#....", "#....", "#...."],
         "s": [".....", ".....", ".###.", "#....", ".###.", "....#", "####."],
         "t": [".#...", ".#...", "###..", ".#...", ".#...", ".#..#", "..##."],
@@ -52,7 +54,7 @@ public enum BitmapFont {
         "v": [".....", ".....", "#...#", "#...#", "#...#", ".#.#.", "..#.."],
         "w": [".....", ".....", "#...#", "#...#", "#.#.#", "#.#.#", ".#.#."],
         "x": [".....", ".....", "#...#", ".#.#.", "..#..", ".#.#.", "#...#"],
-        "y": [".....", ".....", "#...#", "#...#", ".####", "....#", ".###."],
+        "y": [".....", ".....", "#...#", "#...#", "#...#", "#...#", ".####", "....#", ".###."],
         "z": [".....", ".....", "#####", "...#.", "..#..", ".#...", "#####"],
     ]
 
@@ -65,6 +67,7 @@ public enum BitmapFont {
     /// Whether font pixel (column, row) of `character` is on.
     public static func isOn(_ character: Character, column: Int, row: Int) -> Bool {
         let rows = glyphs[character] ?? missing
+        guard row < rows.count else { return false }
         return rows[row].utf8[rows[row].utf8.index(rows[row].utf8.startIndex, offsetBy: column)] == UInt8(ascii: "#")
     }
 

@@ -149,27 +149,16 @@ public struct LinePlot {
         canvas.text(yTitle, x: frame.left, y: frame.top - lineHeight - 6, scale: scale)
     }
 
-    /// A boxed key in the panel's top-right corner: a stroke of each colour and its label.
+    /// The key above the panel's top-right corner, beside the y title (so that it hides no
+    /// data): a stroke of each colour and its label, in a row.
     private func drawLegend(_ series: [Series], frame: Frame, on canvas: inout Canvas) {
-        guard !series.isEmpty else { return }
-        let scale = Self.textScale, swatch = 24, row = lineHeight + 6
-        let labelWidth = series.map { BitmapFont.width(of: $0.label, scale: scale) }.max()!
-        let boxWidth = swatch + labelWidth + 24, boxHeight = series.count * row + 8
-        let boxLeft = frame.right - boxWidth - 8, boxTop = frame.top + 8
-        canvas.fill(x: boxLeft, y: boxTop, width: boxWidth, height: boxHeight, .white)
-        for (a, b) in [((boxLeft, boxTop), (boxLeft + boxWidth, boxTop)), ((boxLeft, boxTop + boxHeight), (boxLeft + boxWidth, boxTop + boxHeight)),
-                       ((boxLeft, boxTop), (boxLeft, boxTop + boxHeight)), ((boxLeft + boxWidth, boxTop), (boxLeft + boxWidth, boxTop + boxHeight))] {
-            canvas.line(from: a, to: b, Self.gridColor.darker)
-        }
-        for (index, entry) in series.enumerated() {
-            let y = boxTop + 6 + index * row
-            canvas.line(from: (boxLeft + 8, y + lineHeight / 2), to: (boxLeft + 8 + swatch, y + lineHeight / 2), entry.color, thickness: 3)
-            canvas.text(entry.label, x: boxLeft + 16 + swatch, y: y, scale: scale)
+        let scale = Self.textScale, swatch = 24, gap = 20
+        let y = frame.top - lineHeight - 6
+        var x = frame.right - series.map { swatch + 6 + BitmapFont.width(of: $0.label, scale: scale) }.reduce(0, +) - gap * max(series.count - 1, 0)
+        for entry in series {
+            canvas.line(from: (x, y + lineHeight / 2), to: (x + swatch, y + lineHeight / 2), entry.color, thickness: 3)
+            canvas.text(entry.label, x: x + swatch + 6, y: y, scale: scale)
+            x += swatch + 6 + BitmapFont.width(of: entry.label, scale: scale) + gap
         }
     }
-}
-
-extension Canvas.Color {
-    /// A darker shade, for outlines.
-    var darker: Canvas.Color { Canvas.Color(r / 2, g / 2, b / 2) }
 }
