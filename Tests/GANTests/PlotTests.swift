@@ -73,10 +73,7 @@ import Testing
     }
 
     @Test func trainingRunRedrawsThePlotWithEachSampleGrid() throws {
-        let folder = RunFolder(Tiny.folder("plot-run") + "/run")
-        var training = Tiny.training(iterations: 4)
-        training.sampleEvery = 2
-        let run = try TrainingRun.start(model: Tiny.model, training: training, dataset: Tiny.dataset, folder: folder, overwrite: false)
+        let (folder, run) = try TensorBoardTests.fourStepRun("plot-run")
         try run.run(stopAfter: 1) { _ in }
         #expect(!FileManager.default.fileExists(atPath: folder.curvesPlotPath))
         try run.run(stopAfter: 2) { _ in }

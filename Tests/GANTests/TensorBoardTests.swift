@@ -78,11 +78,16 @@ import Testing
         #expect(image.width == 3 && image.height == 2 && image.colorspace == 3)
     }
 
-    @Test func trainingWritesEveryMetricAndSampleGridAsItGoes() throws {
-        let folder = RunFolder(Tiny.folder("tb-run") + "/run")
+    /// A new tiny run of four steps with a sample grid every two, not yet trained.
+    static func fourStepRun(_ name: String) throws -> (RunFolder, TrainingRun) {
+        let folder = RunFolder(Tiny.folder(name) + "/run")
         var training = Tiny.training(iterations: 4)
         training.sampleEvery = 2
-        let run = try TrainingRun.start(model: Tiny.model, training: training, dataset: Tiny.dataset, folder: folder, overwrite: false)
+        return (folder, try TrainingRun.start(model: Tiny.model, training: training, dataset: Tiny.dataset, folder: folder, overwrite: false))
+    }
+
+    @Test func trainingWritesEveryMetricAndSampleGridAsItGoes() throws {
+        let (folder, run) = try Self.fourStepRun("tb-run")
         try run.run(stopAfter: 2) { _ in }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("events.out.tfevents.") }
         #expect(names.count == 1)
