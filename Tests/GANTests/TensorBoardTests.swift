@@ -114,6 +114,22 @@ import Testing
         #expect(images.last?.1.png == grid)
     }
 
+    @Test func resumedRunStartsANewEventFileAndKeepsItsCurves() throws {
+        let (folder, first) = try Self.fourStepRun("tb-resume")
+        try first.run(stopAfter: 3) { _ in }  // checkpoint at step 3
+        let resumed = try TrainingRun.resume(folder: folder) { _, _ in Tiny.dataset }
+        try resumed.run { _ in }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("tfevents") }.sorted()
+        #expect(files.count == 2)
+        let steps = try files.map { name in try DecodedEvent.read(path: folder.path + "/" + name).filter { !$0.scalars.isEmpty }.map(\.step) }
+        #expect(Set(steps) == [[1, 2, 3], [4]])
+        // The plot after the resume shows all four steps: the first three from metrics.csv.
+        let csv = try String(contentsOfFile: folder.metricsPath, encoding: .utf8)
+        let plot = try PNGCodec.decode(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder.curvesPlotPath))), path: "plot")
+        #expect(plot.pixels == TrainingCurves(csv: csv, upTo: 4).plot.render().pixels)
+        #expect(TrainingCurves(csv: csv, upTo: 4).points["loss_d"]?.count == 4)
+    }
+
     @Test func noTensorBoardWritesNoEventFile() throws {
         guard FileManager.default.isExecutableFile(atPath: CommandLineTests.tool) else { return }
         let folder = Tiny.folder("tb-off")
