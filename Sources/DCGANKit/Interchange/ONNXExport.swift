@@ -7,6 +7,7 @@ import DCGANTensor
 /// generator also "labels" (one-hot float32 [N, classes]), output "images" ([N, C, H, W] in
 /// [-1, 1]). BatchNorm uses its running statistics (inference), as `dcgan sample` does.
 public enum ONNXExport {
+    /// The ONNX operator set the graph uses (17: the first with LayerNormalization).
     public static let opsetVersion: Int64 = 17
     /// IR version 8 is the first that opset 17 may use.
     public static let irVersion: Int64 = 8

@@ -8,6 +8,7 @@ public struct ProtobufWriter: Sendable {
     /// The message encoded so far.
     public private(set) var bytes: [UInt8] = []
 
+    /// An empty message.
     public init() {}
 
     /// The wire types: how a reader finds the end of a field it does not know.

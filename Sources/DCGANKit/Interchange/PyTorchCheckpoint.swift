@@ -8,6 +8,7 @@ import Foundation
 /// `netG.load_state_dict(safetensors.torch.load_file(path))` loads a generator trained here,
 /// and a generator trained there becomes a checkpoint that `dcgan sample` reads.
 public enum PyTorchCheckpoint {
+    /// Which network of a trainer a file holds.
     public enum Network: String, Sendable {
         case generator, discriminator
     }
@@ -15,6 +16,7 @@ public enum PyTorchCheckpoint {
     /// Metadata keys the export writes beside PyTorch's own `format: pt`; the import uses them
     /// to rebuild exactly the model that was exported.
     public enum MetadataKey {
+        /// The `ModelConfig` as JSON, the z distribution, and which network the file holds.
         public static let model = "dcgan.model", noise = "dcgan.noise", network = "dcgan.network"
     }
 

@@ -16,6 +16,7 @@ public enum SafeTensors {
         case float32(Tensor)
         case int64(shape: [Int], values: [Int64])
 
+        /// The tensor's dimensions ([] for a scalar).
         public var shape: [Int] {
             switch self {
             case .float32(let tensor): tensor.shape
@@ -30,6 +31,7 @@ public enum SafeTensors {
             }
         }
 
+        /// Same type, shape and values.
         public static func == (a: Value, b: Value) -> Bool {
             switch (a, b) {
             case let (.float32(x), .float32(y)): x.shape == y.shape && x.array == y.array

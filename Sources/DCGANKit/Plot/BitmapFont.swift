@@ -3,6 +3,7 @@
 /// the tool's labels use, so that drawing text needs no font file or library. Characters it
 /// lacks are drawn as a hollow box.
 public enum BitmapFont {
+    /// A glyph's size in font pixels (7 rows to the baseline, 2 below it).
     public static let glyphWidth = 5, glyphHeight = 9
     /// Columns between two characters, in font pixels.
     public static let spacing = 1

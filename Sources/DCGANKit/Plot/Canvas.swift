@@ -5,8 +5,11 @@ import DCGANData
 public struct Canvas {
     /// An RGB colour.
     public struct Color: Equatable, Sendable {
+        /// Red, green and blue, 0-255.
         public var r: UInt8, g: UInt8, b: UInt8
+        /// The colour (r, g, b).
         public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { (self.r, self.g, self.b) = (r, g, b) }
+        /// The background and the text colour.
         public static let white = Color(255, 255, 255), black = Color(0, 0, 0)
     }
 

@@ -6,9 +6,13 @@ import Foundation
 public struct LinePlot {
     /// One curve.
     public struct Series {
+        /// The legend's text for the curve.
         public var label: String
+        /// The curve's colour.
         public var color: Canvas.Color
+        /// The data, in order of x; non-finite points break the line.
         public var points: [(x: Double, y: Double)]
+        /// A curve of `points`.
         public init(label: String, color: Canvas.Color, points: [(x: Double, y: Double)]) {
             (self.label, self.color, self.points) = (label, color, points)
         }
@@ -16,13 +20,17 @@ public struct LinePlot {
 
     /// One chart: curves sharing a y axis.
     public struct Panel {
+        /// The y axis's title, written above the panel.
         public var yTitle: String
+        /// The curves, in legend order.
         public var series: [Series]
+        /// A panel of `series`.
         public init(yTitle: String, series: [Series]) { (self.yTitle, self.series) = (yTitle, series) }
     }
 
     /// An axis from `low` to `high` with "nice" ticks (steps of 1, 2 or 5 times a power of ten).
     public struct Axis: Equatable {
+        /// The ends of the axis and the distance between ticks.
         public var low: Double, high: Double, step: Double
         /// The tick values, low to high.
         public var ticks: [Double] {
@@ -56,7 +64,9 @@ public struct LinePlot {
 
     /// Where one panel's data lands: the plot rectangle in pixels and the axes it spans.
     public struct Frame {
+        /// The plot rectangle's edges in pixels.
         public var left: Int, top: Int, right: Int, bottom: Int
+        /// The axes it spans.
         public var x: Axis, y: Axis
         /// The pixel of data point (x, y) (y grows upwards, pixel rows downwards).
         public func pixel(x value: Double, y level: Double) -> (x: Int, y: Int) {
@@ -65,14 +75,19 @@ public struct LinePlot {
         }
     }
 
+    /// The title above everything.
     public var title: String
+    /// The shared x axis's title, under the last panel.
     public var xTitle: String
+    /// The panels, top to bottom.
     public var panels: [Panel]
+    /// The image's size in pixels.
     public var width: Int, height: Int
     /// Font pixels per image pixel of all text.
     public static let textScale = 2
     static let gridColor = Canvas.Color(225, 225, 225)
 
+    /// A chart of `panels` in a `width` x `height` image.
     public init(title: String, xTitle: String, panels: [Panel], width: Int = 800, height: Int = 600) {
         (self.title, self.xTitle, self.panels, self.width, self.height) = (title, xTitle, panels, width, height)
     }

@@ -20,6 +20,7 @@ public struct TrainingCurves {
     /// The points recorded so far, per drawn column.
     public private(set) var points: [String: [(x: Double, y: Double)]] = [:]
 
+    /// No points yet (a new run).
     public init() {}
 
     /// The curves of the rows of a metrics.csv text up to `step` (a resumed run's history);
