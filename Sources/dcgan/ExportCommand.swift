@@ -35,10 +35,11 @@ struct ExportCommand: ParsableCommand {
             print("wrote the generator of \(header.model.summary) as ONNX (opset \(ONNXExport.opsetVersion)) to \(output)")
             return
         }
-        try AtomicFile.write(try PyTorchCheckpoint.export(trainer, header: header, network: .generator), to: output, overwrite: overwrite)
-        if let discriminator {
-            try AtomicFile.write(try PyTorchCheckpoint.export(trainer, header: header, network: .discriminator), to: discriminator, overwrite: overwrite)
-        }
+        // Both files are encoded before either is written.
+        let generatorBytes = try PyTorchCheckpoint.export(trainer, header: header, network: .generator)
+        let discriminatorBytes = try discriminator.map { _ in try PyTorchCheckpoint.export(trainer, header: header, network: .discriminator) }
+        try AtomicFile.write(generatorBytes, to: output, overwrite: overwrite)
+        if let discriminator, let discriminatorBytes { try AtomicFile.write(discriminatorBytes, to: discriminator, overwrite: overwrite) }
         print("wrote the generator of \(header.model.summary) to \(output)" + (discriminator.map { " and the discriminator to \($0)" } ?? ""))
     }
 }

@@ -22,6 +22,9 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         if !overwrite && FileManager.default.fileExists(atPath: output) { throw ConfigError("\(output) exists (pass --overwrite to replace it)") }
+        guard !modelOptions.conditional else {
+            throw ConfigError("--conditional does not apply to import: a conditional model comes from a file `dcgan export` wrote, whose metadata records its classes")
+        }
         let g = try SafeTensors.read(path: generator)
         let d = try discriminator.map { try SafeTensors.read(path: $0) }
         // The model: as the file records it, else inferred from an unconditional DCGAN's

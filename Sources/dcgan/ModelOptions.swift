@@ -2,7 +2,7 @@ import ArgumentParser
 import DCGANKit
 import DCGANTensor
 
-/// The options that shape the networks, shared by `train` and `bench`. They are optional so
+/// The options that shape the networks, shared by `train`, `bench` and `import`. They are optional so
 /// that `train --resume` can tell a setting the user gave (which must then agree with the
 /// checkpoint) from a default.
 struct ModelOptions: ParsableArguments {

@@ -69,6 +69,8 @@ import Testing
         try AtomicFile.write([8, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":1}".utf8), to: folder + "/bad.safetensors", overwrite: false)
         try CommandLineTests.expectFailure(["import", "--generator", folder + "/bad.safetensors", "--output", folder + "/y.dcgan"],
                                            mentions: "bad.safetensors: not a valid safetensors file", mustNotExist: folder + "/y.dcgan")
+        try CommandLineTests.expectFailure(["import", "--generator", g, "--output", folder + "/c.dcgan", "--conditional"],
+                                           mentions: "--conditional does not apply to import", mustNotExist: folder + "/c.dcgan")
         try CommandLineTests.expectFailure(["export", "--checkpoint", run, "--format", "pickle", "--output", folder + "/z"],
                                            mentions: "unknown --format 'pickle'", mustNotExist: folder + "/z")
         try CommandLineTests.expectFailure(["export", "--checkpoint", run, "--format", "safetensors", "--output", g],
