@@ -17,7 +17,7 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String { "\(path): \(problem)" }
 
     /// The C library's description of an `errno` value.
-    static func systemMessage(_ code: Int32) -> String {
+    public static func systemMessage(_ code: Int32) -> String {
         String(cString: strerror(code))
     }
 }

@@ -61,8 +61,11 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: Int?
     @Option(help: "When not on a terminal, print a progress line every N iterations. Default 50.")
     var logEvery: Int?
+    @Option(help: "Keep only the newest N checkpoints (0: keep all). Default 0.")
+    var keepLast: Int?
 
     func run() throws {
+        StopSignals.install()
         try threadOptions.apply()
         let run: TrainingRun
         if let resume {
@@ -74,12 +77,14 @@ struct TrainCommand: ParsableCommand {
                 }
                 return try Self.loadData(training, model)
             }
+            if let note = run.resumeNote { print(note) }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
         } else {
             let architecture = try modelOptions.architecture()
             var selection = TrainingConfig.defaults(for: architecture)
             selection.dataset = dataset ?? selection.dataset
-            selection.dataRoot = dataRoot ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
+            // Absolute, so that --resume from another directory finds the data again.
+            selection.dataRoot = dataRoot.map(Self.absolute) ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
             (selection.seed, selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (seed, split, classes, holdout, hdf5Key)
             // Checked before the data is read (the class count, from the data, is a placeholder here).
             var model = try modelOptions.config(classes: 1)
@@ -97,10 +102,13 @@ struct TrainCommand: ParsableCommand {
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
+        // What was said so far reaches a log file now, not with the first progress line (which flushes too).
+        fflush(nil)
         let display = ProgressDisplay(logEvery: run.training.logEvery)
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
+        let outcome: TrainingRun.Outcome
         do {
-            try run.run { progress in
+            outcome = try run.run(stopRequested: { StopSignals.received != nil }) { progress in
                 display.show(progress)
                 summary.add(progress.metrics)
             }
@@ -109,6 +117,10 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         display.finish()
+        if outcome == .stopped, let signal = StopSignals.received {
+            print("stopped at step \(run.step): checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
+            throw ExitCode(128 + signal)
+        }
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
     }
@@ -148,6 +160,7 @@ struct TrainCommand: ParsableCommand {
         t.sampleEvery = sampleEvery ?? t.sampleEvery
         t.checkpointEvery = checkpointEvery ?? t.checkpointEvery
         t.logEvery = logEvery ?? t.logEvery
+        t.keepLast = keepLast
         guard t.batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(t.batchSize)") }
         guard dSteps >= 1 else { throw ConfigError("--d-steps must be at least 1") }
         if let iterations {
@@ -159,6 +172,10 @@ struct TrainCommand: ParsableCommand {
         }
         try t.validate()
         return t
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     static func timestamp() -> String {
