@@ -33,7 +33,8 @@ public struct RunFolder {
     /// Creates the folder and its sub-folders for a new run and locks it (`RunLock`). A folder
     /// that already holds a run is refused unless `overwrite`, so nothing a user made is
     /// replaced by accident; with `overwrite` the old run is moved aside in one rename and
-    /// removed before the new run writes anything. Leftovers of interrupted writes are removed.
+    /// removed before the new run writes anything (a folder without `checkpoints/`, which
+    /// `dcgan train` did not make, is written into instead). Leftovers of interrupted writes are removed.
     public func create(overwrite: Bool) throws -> RunLock {
         try makeFolder(path)
         var lock = try RunLock.acquire(path)
@@ -41,7 +42,7 @@ public struct RunFolder {
             guard overwrite else {
                 throw DataError(path: path, "already holds a run (pass --overwrite to replace it, or --resume to continue it)")
             }
-            lock = try replaceWithEmptyFolder(holding: lock)
+            if FileManager.default.fileExists(atPath: checkpointsFolder) { lock = try replaceWithEmptyFolder(holding: lock) }
         }
         try makeFolder(samplesFolder)
         try makeFolder(checkpointsFolder)
