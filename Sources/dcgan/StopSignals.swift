@@ -17,7 +17,15 @@ enum StopSignals {
         // Initialise the global before a handler can touch it (the handler must not allocate).
         receivedSignal = 0
         noticeOnTerminal = isatty(STDOUT_FILENO) != 0
-        for number in handled { signal(number, stopHandler) }
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in handled {
+            let previous = signal(number, stopHandler)
+            // A signal the parent ignores stays ignored (SIG_IGN is 1): `nohup dcgan train` must survive a hangup.
+            if unsafeBitCast(previous, to: Int.self) == 1 { signal(number, previous) } else { sigaddset(&set, number) }
+        }
+        // A process may start with them blocked (a parent's worker thread spawned it): let them in.
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal that asked for the stop, if one has.

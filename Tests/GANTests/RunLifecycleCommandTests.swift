@@ -51,7 +51,7 @@ import Testing
     @Test func signalsStopWithACheckpointAndTheConventionalStatus() throws {
         guard Self.toolIsBuilt else { return }
         let folder = Tiny.folder("signals") + "/run"
-        var arguments = ["train", "--out", folder, "--iterations", "100000", "--checkpoint-every", "100000", "--sample-every", "0"] + Self.tiny
+        var arguments = ["train", "--out", folder, "--iterations", "3000", "--checkpoint-every", "3000", "--sample-every", "0"] + Self.tiny
         for (signal, status) in [(SIGTERM, Int32(143)), (SIGINT, 130), (SIGHUP, 129)] {
             let before = RunFolder(folder).checkpoints().last?.step ?? 0
             let launched = try Self.launch(arguments)
@@ -91,7 +91,7 @@ import Testing
     @Test func aSecondProcessIsRefusedWhileARunGoesOn() throws {
         guard Self.toolIsBuilt else { return }
         let folder = Tiny.folder("lock") + "/run"
-        let first = try Self.launch(["train", "--out", folder, "--iterations", "100000", "--sample-every", "0"] + Self.tiny)
+        let first = try Self.launch(["train", "--out", folder, "--iterations", "3000", "--sample-every", "0"] + Self.tiny)
         Self.waitForRows(folder, 1, of: first)
         let config = try String(contentsOfFile: RunFolder(folder).configPath, encoding: .utf8)
         let refusal = "\(folder): is in use by another dcgan process (process \(first.process.processIdentifier))"
@@ -115,7 +115,8 @@ import Testing
                          "--nz", "8", "--ngf", "4", "--ndf", "4", "--batch-size", "8", "--iterations", "2", "--out", folder]
         let made = try Self.launch(arguments, in: (root as NSString).deletingLastPathComponent)
         #expect(made.wait() == 0)
-        #expect(try String(contentsOfFile: RunFolder(folder).configPath, encoding: .utf8).contains("\"dataRoot\" : \"\(root)\""))
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: RunFolder(folder).configPath))) as? [String: Any]
+        #expect((config?["training"] as? [String: Any])?["dataRoot"] as? String == root)
         let resumed = try Self.launch(["train", "--resume", folder, "--iterations", "4"], in: "/")
         #expect(resumed.wait() == 0, "\(resumed.stdout)")
         #expect(Self.rowCount(folder) == 4)
