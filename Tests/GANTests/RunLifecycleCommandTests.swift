@@ -56,6 +56,8 @@ import Testing
             let before = RunFolder(folder).checkpoints().last?.step ?? 0
             let launched = try Self.launch(arguments)
             Self.waitForRows(folder, before + 3, of: launched)
+            // What the tool said reaches a file at once, not with the 50th step's progress line.
+            #expect(launched.stdout.contains(before == 0 ? "writing to \(folder)" : "resuming \(folder) at step \(before)"))
             kill(launched.process.processIdentifier, signal)
             #expect(launched.wait() == status, "signal \(signal)")
             // The first stop comes before the first scheduled checkpoint: it writes the only one.
