@@ -7,7 +7,8 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a DCGAN; with no options, one epoch on Fashion-MNIST with the paper's settings.",
-        discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder.")
+        discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder, "
+            + "which it locks while it runs. Ctrl-C, SIGTERM or SIGHUP finish the current step, write a checkpoint and exit with 128 + the signal's number; a second one exits at once.")
 
     @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")). Default fashion-mnist (pattern1010 for --model toy1010).")
     var dataset: String?
@@ -51,9 +52,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Run folder (default: runs/<timestamp>).")
     var out: String?
-    @Flag(help: "Replace a run already in the --out folder.")
+    @Flag(help: "Replace a run already in the --out folder (the old run folder is removed, all of it).")
     var overwrite = false
-    @Option(help: "Continue the run in this folder from its latest checkpoint (its settings are reused; --iterations or --epochs extend it).")
+    @Option(help: "Continue the run in this folder from its latest good checkpoint (its settings are reused; --iterations or --epochs extend it).")
     var resume: String?
     @Option(help: "Write a fixed-noise sample grid every N iterations (0: only at the end). Default 100.")
     var sampleEvery: Int?
