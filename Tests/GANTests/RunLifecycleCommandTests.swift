@@ -74,11 +74,29 @@ import Testing
         #expect(Self.rowCount(folder) == step + 2)
     }
 
+    @Test func aSecondSignalEndsTheProcessAtOnce() throws {
+        guard Self.toolIsBuilt else { return }
+        let folder = Tiny.folder("second-signal") + "/run"
+        // A model whose debug-build step takes about a second, so both signals land in one step.
+        let launched = try Self.launch(["train", "--out", folder, "--dataset", "fake", "--image-size", "32", "--channels", "1", "--ngf", "32",
+                                        "--ndf", "32", "--batch-size", "16", "--iterations", "1000", "--sample-every", "0"])
+        Self.waitForRows(folder, 1, of: launched)
+        kill(launched.process.processIdentifier, SIGTERM)
+        usleep(50_000)
+        kill(launched.process.processIdentifier, SIGINT)
+        #expect(launched.wait() == 130)
+        // It did not wait for the step to end to write a checkpoint.
+        #expect(RunFolder(folder).checkpoints().isEmpty)
+        #expect(!launched.stdout.contains("stopped at step"))
+    }
+
     @Test func overwriteLeavesNothingOfTheOldRun() throws {
         guard Self.toolIsBuilt else { return }
         let folder = Tiny.folder("overwrite") + "/run"
-        let old = try CommandLineTests.run(["train", "--out", folder, "--iterations", "6", "--checkpoint-every", "2", "--sample-every", "2"] + Self.tiny)
+        let old = try CommandLineTests.run(["train", "--out", folder, "--iterations", "6", "--checkpoint-every", "2", "--sample-every", "2",
+                                            "--keep-last", "2"] + Self.tiny)
         #expect(old.status == 0, "\(old.stderr)")
+        #expect(RunFolder(folder).checkpoints().map(\.step) == [4, 6])
         let new = try CommandLineTests.run(["train", "--out", folder, "--overwrite", "--seed", "2", "--iterations", "3", "--sample-every", "0"] + Self.tiny)
         #expect(new.status == 0, "\(new.stderr)")
         #expect(RunFolder(folder).checkpoints().map(\.step) == [3])
