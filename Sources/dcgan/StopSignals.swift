@@ -9,7 +9,8 @@ nonisolated(unsafe) private var noticeOnTerminal = false
 /// SIGINT, SIGTERM and SIGHUP ask `dcgan train` to stop cleanly: the step in progress
 /// finishes, a checkpoint and the metrics are written, and the process exits with 128 plus
 /// the signal's number (130 for Ctrl-C), as a shell reports a process the signal killed. A
-/// second signal ends the process at once.
+/// second signal ends the process at once. Installed when training is about to begin; before
+/// that (reading the data, say) a signal ends the process at once as usual.
 enum StopSignals {
     static let handled = [SIGINT, SIGTERM, SIGHUP]
 

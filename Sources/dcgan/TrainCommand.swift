@@ -66,7 +66,6 @@ struct TrainCommand: ParsableCommand {
     var keepLast: Int?
 
     func run() throws {
-        StopSignals.install()
         try threadOptions.apply()
         let run: TrainingRun
         if let resume {
@@ -78,6 +77,8 @@ struct TrainCommand: ParsableCommand {
                 }
                 return try Self.loadData(training, model)
             }
+            // Until here a signal ends the process at once: nothing was written that a stop could save.
+            StopSignals.install()
             if let note = run.resumeNote { print(note) }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
         } else {
@@ -99,6 +100,8 @@ struct TrainCommand: ParsableCommand {
             }
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
+            // From here a signal stops cleanly: even a run stopped while it sets up gets a checkpoint.
+            StopSignals.install()
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
