@@ -126,9 +126,14 @@ public struct RunFolder {
         return lock
     }
 
+    /// The folder holding the run folder, and the run folder's name. (Foundation's
+    /// `deletingLastPathComponent` traps on one-letter relative paths such as "R" on Linux.)
     private var parentAndName: (parent: String, name: String) {
-        let parent = (path as NSString).deletingLastPathComponent
-        return (parent.isEmpty ? "." : parent, (path as NSString).lastPathComponent)
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return (".", String(trimmed)) }
+        let parent = trimmed[..<slash]
+        return (parent.isEmpty ? "/" : String(parent), String(trimmed[trimmed.index(after: slash)...]))
     }
 
     private func makeFolder(_ folder: String) throws {
