@@ -39,7 +39,7 @@ struct ResumePoint {
             return ResumePoint(path: uncovered.path, trainer: uncovered.trainer, header: uncovered.header,
                                note: "resuming from \(name); metrics.csv lacks the rows of steps \(covered + 1)-\(uncovered.header.step), which cannot be recovered")
         }
-        throw firstError!
+        throw firstError ?? DataError(path: folder.checkpointsFolder, "no checkpoint to resume from")
     }
 
     private static func problem(_ error: Error) -> String {
