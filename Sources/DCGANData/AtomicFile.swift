@@ -40,12 +40,23 @@ public enum AtomicFile {
             guard rename(temporary, path) == 0 else {
                 throw DataError(path: path, "cannot rename the finished file into place: \(DataError.systemMessage(errno))")
             }
+            syncDirectory(directory.isEmpty ? "." : directory)
         } catch {
             // Never close twice: another thread may already have been given the same number.
             if isOpen { close(descriptor) }
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Makes a rename in `directory` durable (a crash could otherwise bring back the old name).
+    /// Best effort: the file is in place whatever this returns, and some file systems cannot
+    /// sync a directory.
+    private static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     /// Writes all of `buffer` to the open file `descriptor` (retrying short writes and

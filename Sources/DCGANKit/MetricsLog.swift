@@ -1,39 +1,69 @@
 import DCGANData
 import Foundation
 
-/// `metrics.csv`: one row per iteration. Rows are appended in memory and the file is
-/// rewritten atomically whenever a checkpoint is written, so the log on disk always matches
-/// the latest checkpoint (a resumed run continues it without duplicate rows).
+/// `metrics.csv`: one row per iteration, appended to the file as it happens (a user tailing it
+/// sees every row). A run syncs the log before each checkpoint, so every checkpoint on disk is
+/// covered by the rows before it; a resumed run drops the rows past its checkpoint (they are
+/// computed again, identically) and keeps the others exactly once.
 public final class MetricsLog {
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
     public let path: String
-    private var lines: [String]
+    private var descriptor: Int32 = -1
 
-    /// Starts a new log, or continues the one at `path` keeping rows up to `step` (resume).
+    /// Starts a new log (`resumingAt` nil), or continues the one at `path` keeping its rows up
+    /// to `step`. The kept rows are written back atomically before anything is appended.
     public init(path: String, resumingAt step: Int? = nil) throws {
         self.path = path
-        lines = [MetricsLog.header]
-        guard let step else { return }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw DataError(path: path, "cannot be read to resume the run")
-        }
-        for line in text.split(separator: "\n").dropFirst() {
-            if let first = line.split(separator: ",").first, let rowStep = Int(first), rowStep <= step { lines.append(String(line)) }
-        }
+        let kept = step.map { step in Self.completeRows(path: path).filter { $0.step <= step }.map(\.line) } ?? []
+        try AtomicFile.write(Array(([Self.header] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
+        descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard descriptor >= 0 else { throw DataError(path: path, "cannot be opened to append to: \(DataError.systemMessage(errno))") }
     }
 
-    /// Adds the row of `step`; returns its values under their column names (all but `step`).
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// The highest step up to which the log at `path` holds a row for every step 1, 2, ... in
+    /// order (0 when it holds none or cannot be read): a checkpoint past it would leave a gap.
+    public static func coveredStep(path: String) -> Int {
+        var covered = 0
+        for row in completeRows(path: path) {
+            if row.step == covered + 1 { covered += 1 } else if row.step > covered + 1 { break }
+        }
+        return covered
+    }
+
+    /// Appends the row of one iteration to the file; returns its values under their column
+    /// names (all but `step`).
     @discardableResult
-    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double) -> [(name: String, value: Double)] {
+    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double,
+                       waitFraction: Double) throws -> [(name: String, value: Double)] {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
-        lines.append("\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))")
+        let line = "\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))\n"
+        // Written at once: a killed process leaves whole rows (and at worst one cut short,
+        // which `completeRows` ignores), never rows held back in a buffer.
+        try Array(line.utf8).withUnsafeBytes { try AtomicFile.writeAll($0, to: descriptor, path: path) }
         let columns = Self.header.split(separator: ",").dropFirst().map(String.init)
         return Array(zip(columns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction]))
     }
 
-    /// Writes the whole log atomically.
+    /// Makes the rows appended so far durable (before a checkpoint that they cover is written).
     public func flush() throws {
-        try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path, overwrite: true)
+        guard fsync(descriptor) == 0 else { throw DataError(path: path, "fsync failed: \(DataError.systemMessage(errno))") }
+    }
+
+    /// The rows of the log at `path` that end with a newline and have every column, each step
+    /// once (the first row of a step wins).
+    private static func completeRows(path: String) -> [(step: Int, line: String)] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        let columns = header.split(separator: ",").count
+        var rows: [(step: Int, line: String)] = []
+        var seen = Set<Int>()
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == columns, let step = Int(fields[0]), seen.insert(step).inserted else { continue }
+            rows.append((step, String(line)))
+        }
+        return rows
     }
 }

@@ -49,6 +49,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var checkpointEvery = 200
     /// Print a log line every this many iterations when the output is not a terminal.
     public var logEvery = 50
+    /// Keep only the newest this many checkpoints (nil or 0: keep every one). Optional so that
+    /// configurations written before it existed still decode.
+    public var keepLast: Int?
 
     public init() {}
 
@@ -79,6 +82,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard weightClip > 0 else { throw ConfigError("the weight clip must be positive, not \(weightClip)") }
         guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
+        guard (keepLast ?? 0) >= 0 else { throw ConfigError("--keep-last must not be negative, not \(keepLast ?? 0)") }
         _ = try datasetOptions()
     }
 

@@ -24,7 +24,8 @@ public struct DivergenceError: Error, CustomStringConvertible {
 }
 
 /// A training run: the loop around `GANTrainer` that feeds data, writes samples, metrics and
-/// checkpoints into a run folder, and can resume from its own checkpoints exactly.
+/// checkpoints into a run folder, and can resume from its own checkpoints exactly. The run
+/// holds its folder's `RunLock` from `start` or `resume` until `close()` or deallocation.
 public final class TrainingRun {
     public let trainer: GANTrainer
     public let model: ModelConfig
@@ -38,7 +39,21 @@ public final class TrainingRun {
     private let fixedNoise: Tensor
     /// The class of each fixed-noise sample of a conditional run: one row per class.
     private let fixedLabels: [Int]?
-    private var lastCheckpoint: String?
+    private let lock: RunLock
+    /// The newest checkpoint this run wrote or resumed from.
+    public private(set) var lastCheckpoint: String?
+    /// The step `lastCheckpoint` holds.
+    private var checkpointedStep: Int?
+    /// One line when `resume` passed over newer checkpoints (damaged, or past the metrics), saying which.
+    public let resumeNote: String?
+
+    /// How `run` ended.
+    public enum Outcome: Sendable, Equatable {
+        /// The configured number of iterations is done (or `stopAfter` was reached).
+        case finished
+        /// A stop was requested; the run wrote a checkpoint of the step it had reached.
+        case stopped
+    }
     /// Whether the run writes a TensorBoard event file (`dcgan train --no-tensorboard` turns it
     /// off); set it before `run`.
     public var writesTensorBoard = true
@@ -48,8 +63,8 @@ public final class TrainingRun {
     /// per class (up to 16).
     public static let sampleColumns = 8
 
-    private init(trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder, step: Int,
-                 batchesConsumed: Int, metrics: MetricsLog, lastCheckpoint: String?) {
+    private init(trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder, lock: RunLock,
+                 step: Int, batchesConsumed: Int, metrics: MetricsLog, lastCheckpoint: String?, resumeNote: String? = nil) {
         self.trainer = trainer
         self.model = model
         self.training = training
@@ -58,26 +73,29 @@ public final class TrainingRun {
         self.step = step
         self.batchesConsumed = batchesConsumed
         self.metrics = metrics
+        self.lock = lock
         self.lastCheckpoint = lastCheckpoint
+        self.checkpointedStep = lastCheckpoint == nil ? nil : step
+        self.resumeNote = resumeNote
         let rows = model.isConditional ? min(model.classes, 16) : 8
         fixedLabels = model.isConditional ? (0..<rows * Self.sampleColumns).map { $0 / Self.sampleColumns } : nil
         var rng = RandomGenerator(seed: training.seed &+ 0xF1ED)
         fixedNoise = trainer.latent.sample(count: rows * Self.sampleColumns, rng: &rng)
     }
 
-    /// Starts a new run in `folder`: writes `config.json` and `real_samples.png`.
+    /// Starts a new run in `folder` (see `RunFolder.create`: locked, an old run replaced only
+    /// with `overwrite`): writes `config.json`, `real_samples.png` and the header of `metrics.csv`.
     public static func start(model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder,
                              overwrite: Bool) throws -> TrainingRun {
         try checkFits(dataset, model: model, training: training)
         let trainer = try GANTrainer(model: model, training: training)
-        try folder.create(overwrite: overwrite)
-        let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, step: 0,
+        let lock = try folder.create(overwrite: overwrite)
+        let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, lock: lock, step: 0,
                               batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
         try run.writeConfig()
         let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
         dataset.fillBatch(real, indices: 0..<real.shape[0])
         try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
-        try run.metrics.flush()
         return run
     }
 
@@ -88,16 +106,16 @@ public final class TrainingRun {
         case epochs(Int)
     }
 
-    /// Continues the run in `folder` from its latest checkpoint; `dataset` must be the one
+    /// Continues the run in `folder` (locking it) from its newest checkpoint that loads and that
+    /// `metrics.csv` covers (`resumeNote` says which were passed over); `dataset` must be the one
     /// the checkpoint's configuration names (see `TrainingConfig.dataset`). With `extendTo`,
     /// the run goes on to that new total (which must lie beyond the checkpoint's step); the
     /// extended run computes exactly what an uninterrupted run of that length would.
     public static func resume(folder: RunFolder, extendTo: Extension? = nil,
                               loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
-        guard let path = folder.latestCheckpoint() else {
-            throw DataError(path: folder.checkpointsFolder, "no checkpoint to resume from")
-        }
-        let (trainer, header) = try Checkpoint.load(path: path)
+        let lock = try folder.lockForResume()
+        let point = try ResumePoint.find(in: folder)
+        let (trainer, header) = (point.trainer, point.header)
         let dataset = try loadDataset(header.training, header.model)
         var training = header.training
         try checkFits(dataset, model: header.model, training: training)
@@ -111,9 +129,10 @@ public final class TrainingRun {
                 throw ConfigError("\(folder.path) is at step \(header.step) already; ask for more iterations than that (asked for \(training.iterations))")
             }
         }
-        let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, step: header.step,
-                              batchesConsumed: header.batchesConsumed,
-                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path)
+        let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, lock: lock,
+                              step: header.step, batchesConsumed: header.batchesConsumed,
+                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: point.path,
+                              resumeNote: point.note)
         if extendTo != nil { try run.writeConfig() }
         return run
     }
@@ -137,8 +156,11 @@ public final class TrainingRun {
     }
 
     /// Trains until the configured number of iterations (or, with `stopAfter`, until that
-    /// step, as an interrupted run would), calling `report` after each one.
-    public func run(stopAfter: Int? = nil, report: (TrainingProgress) -> Void) throws {
+    /// step, as a killed run would), calling `report` after each one. `stopRequested` is asked
+    /// before each iteration (a signal handler's flag, say): once it says yes, the run writes a
+    /// checkpoint of the step it has reached (unless it has one) and returns `.stopped`.
+    @discardableResult
+    public func run(stopAfter: Int? = nil, stopRequested: () -> Bool = { false }, report: (TrainingProgress) -> Void) throws -> Outcome {
         let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed)
         defer { loader.stop() }
         let imagesPerStep = Double(training.batchSize * training.discriminatorSteps)
@@ -146,6 +168,10 @@ public final class TrainingRun {
         var stepStart = DispatchTime.now().uptimeNanoseconds
         var waitBefore = loader.waitSeconds
         while step < min(training.iterations, stopAfter ?? .max) {
+            if stopRequested() {
+                if checkpointedStep != step { try writeCheckpoint() }
+                return .stopped
+            }
             let result = trainer.step { batchesConsumed += 1; return loader.next() }
             step += 1
             let now = DispatchTime.now().uptimeNanoseconds
@@ -157,7 +183,7 @@ public final class TrainingRun {
             waitBefore = loader.waitSeconds
             let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
-            let scalars = metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
+            let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
             try activeMonitor().record(step: step, scalars: scalars)
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
                             secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9)))
@@ -165,7 +191,11 @@ public final class TrainingRun {
             if last || (training.sampleEvery > 0 && step % training.sampleEvery == 0) { try writeSamples() }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
         }
+        return .finished
     }
+
+    /// Gives up the run folder's lock; the run must not write after this.
+    public func close() { lock.release() }
 
     /// The fixed-noise grid for the current step (G with batch statistics, as PyTorch's example
     /// draws its samples during training).
@@ -184,13 +214,15 @@ public final class TrainingRun {
         return created
     }
 
-    /// Writes a checkpoint for the current step, then the metrics that go with it.
+    /// Writes a checkpoint for the current step, after making the metrics rows it covers
+    /// durable (so a resumed log never has a gap), then removes checkpoints beyond `keepLast`.
     public func writeCheckpoint() throws {
+        try metrics.flush()
         let path = folder.checkpointPath(step: step)
         try AtomicFile.write(try Checkpoint.encode(trainer, model: model, training: training, step: step, batchesConsumed: batchesConsumed),
                              to: path, overwrite: true)
-        try metrics.flush()
-        lastCheckpoint = path
+        (lastCheckpoint, checkpointedStep) = (path, step)
+        if let keep = training.keepLast, keep > 0 { try folder.removeCheckpoints(keepingNewest: keep) }
     }
 
     private func writeConfig() throws {

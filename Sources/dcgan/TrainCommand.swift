@@ -7,7 +7,8 @@ struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a DCGAN; with no options, one epoch on Fashion-MNIST with the paper's settings.",
-        discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder.")
+        discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder, "
+            + "which it locks while it runs. Ctrl-C, SIGTERM or SIGHUP finish the current step, write a checkpoint and exit with 128 + the signal's number; a second one exits at once.")
 
     @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")). Default fashion-mnist (pattern1010 for --model toy1010).")
     var dataset: String?
@@ -51,9 +52,9 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Run folder (default: runs/<timestamp>).")
     var out: String?
-    @Flag(help: "Replace a run already in the --out folder.")
+    @Flag(help: "Replace a run already in the --out folder (the old run folder is removed, all of it).")
     var overwrite = false
-    @Option(help: "Continue the run in this folder from its latest checkpoint (its settings are reused; --iterations or --epochs extend it).")
+    @Option(help: "Continue the run in this folder from its latest good checkpoint (its settings are reused; --iterations or --epochs extend it).")
     var resume: String?
     @Option(help: "Write a fixed-noise sample grid every N iterations (0: only at the end). Default 100.")
     var sampleEvery: Int?
@@ -63,6 +64,8 @@ struct TrainCommand: ParsableCommand {
     var logEvery: Int?
     @Flag(help: "Write no TensorBoard event file (events.out.tfevents.*) into the run folder.")
     var noTensorboard = false
+    @Option(help: "Keep only the newest N checkpoints (0: keep all). Default 0.")
+    var keepLast: Int?
 
     func run() throws {
         try threadOptions.apply()
@@ -76,12 +79,16 @@ struct TrainCommand: ParsableCommand {
                 }
                 return try Self.loadData(training, model)
             }
+            // Until here a signal ends the process at once: nothing was written that a stop could save.
+            StopSignals.install()
+            if let note = run.resumeNote { print(note) }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
         } else {
             let architecture = try modelOptions.architecture()
             var selection = TrainingConfig.defaults(for: architecture)
             selection.dataset = dataset ?? selection.dataset
-            selection.dataRoot = dataRoot ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
+            // Absolute, so that --resume from another directory finds the data again.
+            selection.dataRoot = dataRoot.map(Self.absolute) ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
             (selection.seed, selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (seed, split, classes, holdout, hdf5Key)
             // Checked before the data is read (the class count, from the data, is a placeholder here).
             var model = try modelOptions.config(classes: 1)
@@ -95,15 +102,20 @@ struct TrainCommand: ParsableCommand {
             }
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
+            // From here a signal stops cleanly: even a run stopped while it sets up gets a checkpoint.
+            StopSignals.install()
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
         run.writesTensorBoard = !noTensorboard
+        // What was said so far reaches a log file now, not with the first progress line (which flushes too).
+        fflush(nil)
         let display = ProgressDisplay(logEvery: run.training.logEvery)
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
+        let outcome: TrainingRun.Outcome
         do {
-            try run.run { progress in
+            outcome = try run.run(stopRequested: { StopSignals.received != nil }) { progress in
                 display.show(progress)
                 summary.add(progress.metrics)
             }
@@ -112,6 +124,10 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         display.finish()
+        if outcome == .stopped, let signal = StopSignals.received {
+            print("stopped at step \(run.step): checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
+            throw ExitCode(128 + signal)
+        }
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
     }
@@ -151,6 +167,7 @@ struct TrainCommand: ParsableCommand {
         t.sampleEvery = sampleEvery ?? t.sampleEvery
         t.checkpointEvery = checkpointEvery ?? t.checkpointEvery
         t.logEvery = logEvery ?? t.logEvery
+        t.keepLast = keepLast
         guard t.batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(t.batchSize)") }
         guard dSteps >= 1 else { throw ConfigError("--d-steps must be at least 1") }
         if let iterations {
@@ -162,6 +179,10 @@ struct TrainCommand: ParsableCommand {
         }
         try t.validate()
         return t
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
     static func timestamp() -> String {

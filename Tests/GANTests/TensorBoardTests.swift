@@ -117,6 +117,7 @@ import Testing
     @Test func resumedRunStartsANewEventFileAndKeepsItsCurves() throws {
         let (folder, first) = try Self.fourStepRun("tb-resume")
         try first.run(stopAfter: 3) { _ in }  // checkpoint at step 3
+        first.close()
         let resumed = try TrainingRun.resume(folder: folder) { _, _ in Tiny.dataset }
         try resumed.run { _ in }
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("tfevents") }.sorted()

@@ -46,6 +46,7 @@ import Testing
         let first = try TrainingRun.start(model: Tiny.model, training: Tiny.training(), dataset: Tiny.dataset,
                                           folder: split, overwrite: true)
         try first.run(stopAfter: 3) { _ in }
+        first.close()  // as a killed process's lock goes with it
         let resumed = try TrainingRun.resume(folder: split) { _, _ in Tiny.dataset }
         #expect(resumed.step == 3)
         try resumed.run { _ in }
