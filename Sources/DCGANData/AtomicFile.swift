@@ -20,14 +20,13 @@ public enum AtomicFile {
         if !overwrite && FileManager.default.fileExists(atPath: path) {
             throw DataError(path: path, "already exists (pass the overwrite option to replace it)")
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let parts = PathParts(path)
         // Same directory: rename(2) is only atomic within one file system.
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\(name).partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let temporary = parts.folder + "/.\(parts.name).partial-\(getpid())-\(UInt32.random(in: 0 ... .max))"
 
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard descriptor >= 0 else {
-            let shown = directory.isEmpty ? "the current directory" : directory
+            let shown = parts.folder == "." && !path.hasPrefix("./") ? "the current directory" : parts.folder
             throw DataError(path: path, "cannot create a file in \(shown): \(DataError.systemMessage(errno))")
         }
         var isOpen = true
@@ -40,7 +39,7 @@ public enum AtomicFile {
             guard rename(temporary, path) == 0 else {
                 throw DataError(path: path, "cannot rename the finished file into place: \(DataError.systemMessage(errno))")
             }
-            syncDirectory(directory.isEmpty ? "." : directory)
+            syncDirectory(parts.folder)
         } catch {
             // Never close twice: another thread may already have been given the same number.
             if isOpen { close(descriptor) }

@@ -99,7 +99,7 @@ public struct RunFolder {
                 try? fm.removeItem(atPath: folder + "/" + name)
             }
         }
-        let (parent, name) = parentAndName
+        let parts = PathParts(path), parent = parts.folder, name = parts.name
         let asidePrefix = "." + name + ".replaced-"
         for sibling in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] where sibling.hasPrefix(asidePrefix) {
             try? fm.removeItem(atPath: parent + "/" + sibling)
@@ -109,7 +109,7 @@ public struct RunFolder {
     /// Moves the locked folder aside (one rename to a hidden sibling, so readers see the old
     /// run or none), makes and locks an empty one in its place, then removes the old run.
     private func replaceWithEmptyFolder(holding old: RunLock) throws -> RunLock {
-        let (parent, name) = parentAndName
+        let parts = PathParts(path), parent = parts.folder, name = parts.name
         let aside = parent + "/." + name + ".replaced-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         guard rename(path, aside) == 0 else {
             throw DataError(path: path, "cannot move the old run aside to replace it: \(DataError.systemMessage(errno))")
@@ -127,16 +127,6 @@ public struct RunFolder {
             throw DataError(path: aside, "cannot remove the replaced run: \(reason(error))")
         }
         return lock
-    }
-
-    /// The folder holding the run folder, and the run folder's name. (Foundation's
-    /// `deletingLastPathComponent` traps on one-letter relative paths such as "R" on Linux.)
-    private var parentAndName: (parent: String, name: String) {
-        var trimmed = Substring(path)
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return (".", String(trimmed)) }
-        let parent = trimmed[..<slash]
-        return (parent.isEmpty ? "/" : String(parent), String(trimmed[trimmed.index(after: slash)...]))
     }
 
     private func makeFolder(_ folder: String) throws {

@@ -52,4 +52,11 @@ import Testing
         #expect(message?.contains("cannot rename the finished file into place") == true)
         #expect(try directory.listing() == ["taken"])
     }
+
+    @Test(arguments: [("R", ".", "R"), ("a/b", "a", "b"), ("/x", "/", "x"), ("runs/one/", "runs", "one"), ("/", "/", "")])
+    func pathPartsSplitLikeAShell(path: String, folder: String, name: String) {
+        // Foundation's deletingLastPathComponent traps on "R"; AtomicFile and RunFolder split with this.
+        let parts = PathParts(path)
+        #expect(parts.folder == folder && parts.name == name)
+    }
 }
