@@ -7,12 +7,16 @@ import Foundation
 public final class MetricsLog {
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
     public let path: String
+    /// Columns after the fixed ones, filled on the rows of steps that were evaluated
+    /// (`SampleScores.scalarNames` with `--eval-every`) and empty on the others.
+    public let evaluationColumns: [String]
     private var lines: [String]
 
     /// Starts a new log, or continues the one at `path` keeping rows up to `step` (resume).
-    public init(path: String, resumingAt step: Int? = nil) throws {
+    public init(path: String, resumingAt step: Int? = nil, evaluationColumns: [String] = []) throws {
         self.path = path
-        lines = [MetricsLog.header]
+        self.evaluationColumns = evaluationColumns
+        lines = [([MetricsLog.header] + evaluationColumns).joined(separator: ",")]
         guard let step else { return }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw DataError(path: path, "cannot be read to resume the run")
@@ -22,10 +26,15 @@ public final class MetricsLog {
         }
     }
 
-    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double) {
+    /// Adds the row of `step`; `evaluation` holds the values of `evaluationColumns` on an evaluated step.
+    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double,
+                       evaluation: [Double]? = nil) {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
-        lines.append("\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))")
+        precondition(evaluation.map { $0.count == evaluationColumns.count } ?? true, "one value per evaluation column")
+        let scores = evaluation.map { $0.map { String(format: "%.6g", $0) } } ?? Array(repeating: "", count: evaluationColumns.count)
+        lines.append((["\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))"]
+                      + scores).joined(separator: ","))
     }
 
     /// Writes the whole log atomically.

@@ -49,6 +49,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var checkpointEvery = 200
     /// Print a log line every this many iterations when the output is not a terminal.
     public var logEvery = 50
+    /// Score the generator every N steps into `metrics.csv` (`--eval-every`; nil or 0: never).
+    /// Optional so that configurations written before it existed still decode.
+    public var evaluateEvery: Int?
+    /// Samples each of those evaluations generates (`--eval-samples`; nil: `defaultEvaluationSamples`).
+    public var evaluationSamples: Int?
+    /// Few enough samples that an evaluation costs seconds, enough for stable trends.
+    public static let defaultEvaluationSamples = 1000
 
     public init() {}
 
@@ -79,6 +86,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard weightClip > 0 else { throw ConfigError("the weight clip must be positive, not \(weightClip)") }
         guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
+        guard (evaluateEvery ?? 0) >= 0 else { throw ConfigError("--eval-every must not be negative") }
+        guard (evaluationSamples ?? 4) >= 4 else { throw ConfigError("--eval-samples must be at least 4 (precision and recall use 3 neighbours)") }
         _ = try datasetOptions()
     }
 

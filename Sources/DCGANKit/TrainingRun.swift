@@ -11,6 +11,8 @@ public struct TrainingProgress: Sendable {
     /// Smoothed throughput over recent iterations.
     public var imagesPerSecond: Double
     public var secondsLeft: Double
+    /// The scores of this step's evaluation (`TrainingRun.evaluator`), named; nil on steps without one.
+    public var evaluation: [(name: String, value: Double)]?
 }
 
 /// Training stopped because the losses stopped being numbers.
@@ -39,6 +41,10 @@ public final class TrainingRun {
     /// The class of each fixed-noise sample of a conditional run: one row per class.
     private let fixedLabels: [Int]?
     private var lastCheckpoint: String?
+    /// Scores the generator every `training.evaluateEvery` steps (and at the last step); its
+    /// values go into `metrics.csv`'s `evaluationColumns` and `TrainingProgress.evaluation`.
+    /// Set by the caller, which owns the classifier and reference images it needs.
+    public var evaluator: ((GANTrainer) -> [(name: String, value: Double)])?
 
     /// Columns of a sample grid; an unconditional grid has 8 rows, a conditional one a row
     /// per class (up to 16).
@@ -68,7 +74,8 @@ public final class TrainingRun {
         let trainer = try GANTrainer(model: model, training: training)
         try folder.create(overwrite: overwrite)
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, step: 0,
-                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
+                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath, evaluationColumns: evaluationColumns(training)),
+                              lastCheckpoint: nil)
         try run.writeConfig()
         let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
         dataset.fillBatch(real, indices: 0..<real.shape[0])
@@ -109,9 +116,16 @@ public final class TrainingRun {
         }
         let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, step: header.step,
                               batchesConsumed: header.batchesConsumed,
-                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path)
+                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step,
+                                                      evaluationColumns: evaluationColumns(training)),
+                              lastCheckpoint: path)
         if extendTo != nil { try run.writeConfig() }
         return run
+    }
+
+    /// The metrics.csv columns of a run's evaluations: none unless it evaluates.
+    private static func evaluationColumns(_ training: TrainingConfig) -> [String] {
+        (training.evaluateEvery ?? 0) > 0 ? SampleScores.scalarNames : []
     }
 
     private static func checkFits(_ dataset: ImageDataset, model: ModelConfig, training: TrainingConfig) throws {
@@ -153,10 +167,15 @@ public final class TrainingRun {
             waitBefore = loader.waitSeconds
             let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
-            metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
-            report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
-                            secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9)))
             let last = step == training.iterations
+            let every = training.evaluateEvery ?? 0
+            let evaluation = every > 0 && (last || step % every == 0) ? evaluator?(trainer) : nil
+            // The evaluation's time is not the step's: throughput counts training only.
+            if evaluation != nil { stepStart = DispatchTime.now().uptimeNanoseconds }
+            metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9),
+                           evaluation: evaluation.map { $0.map(\.value) })
+            report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
+                            secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9), evaluation: evaluation))
             if last || (training.sampleEvery > 0 && step % training.sampleEvery == 0) { try writeSamples() }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
         }

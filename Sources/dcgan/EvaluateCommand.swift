@@ -53,7 +53,7 @@ struct EvaluateCommand: ParsableCommand {
         let name = dataset ?? source.training?.dataset ?? "fashion-mnist"
         let root = dataRoot ?? (dataset == nil ? source.training?.dataRoot : nil) ?? MNISTDataset.defaultRoot
         let data = try ScoringData.load(dataset: name, root: root, imageSize: source.imageSize, channels: source.channels,
-                                        hdf5Key: source.training?.hdf5Key ?? "images")
+                                        options: (dataset == nil ? try source.training?.datasetOptions() : nil) ?? DatasetOptions())
         let path = classifier ?? ClassifierCache.defaultPath(for: data.provenance)
         let model = try ClassifierCache.loadOrTrain(path: path, provenance: data.provenance, train: data.classifierTraining,
                                                     test: data.classifierTest, epochs: classifierEpochs) { print($0) }
@@ -132,10 +132,8 @@ private struct SampleSource {
         let (trainer, model, _) = generator!
         // A conditional model makes every class in turn, as many of each.
         let labels = model.isConditional ? (0..<count).map { $0 % model.classes } : nil
-        let images = SampleExport.generate(trainer, count: count, seed: seed, labels: labels, batchStatistics: batchStatistics)
-        let bytes = SampleExport.bytesNHWC(images)
-        return ImageDataset(count: count, channels: channels, height: imageSize, width: imageSize,
-                            pixels: channels == 1 ? bytes : SampleExport.nchw(fromNHWC: bytes, channels: channels, size: imageSize), labels: labels)
+        return SampleExport.dataset(SampleExport.generate(trainer, count: count, seed: seed, labels: labels, batchStatistics: batchStatistics),
+                                    labels: labels)
     }
 }
 

@@ -61,6 +61,10 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: Int?
     @Option(help: "When not on a terminal, print a progress line every N iterations. Default 50.")
     var logEvery: Int?
+    @Option(help: "Score the generator every N iterations and at the end (Fréchet distance, KID, precision, recall, class entropy, as `dcgan evaluate` does) into metrics.csv; needs a labelled dataset. Default 0: never.")
+    var evalEvery: Int?
+    @Option(help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).")
+    var evalSamples: Int?
 
     func run() throws {
         try threadOptions.apply()
@@ -97,6 +101,7 @@ struct TrainCommand: ParsableCommand {
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
+        if (run.training.evaluateEvery ?? 0) > 0 { run.evaluator = try TrainingEvaluation.evaluator(for: run) }
         let display = ProgressDisplay(logEvery: run.training.logEvery)
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
         do {
@@ -148,6 +153,8 @@ struct TrainCommand: ParsableCommand {
         t.sampleEvery = sampleEvery ?? t.sampleEvery
         t.checkpointEvery = checkpointEvery ?? t.checkpointEvery
         t.logEvery = logEvery ?? t.logEvery
+        t.evaluateEvery = evalEvery ?? t.evaluateEvery
+        t.evaluationSamples = evalSamples ?? t.evaluationSamples
         guard t.batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(t.batchSize)") }
         guard dSteps >= 1 else { throw ConfigError("--d-steps must be at least 1") }
         if let iterations {

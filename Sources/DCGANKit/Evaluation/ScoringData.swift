@@ -26,12 +26,15 @@ public struct ScoringData: Sendable {
     public static let trainingPixelBudget = 60_000 * 28 * 28
 
     /// Loads `dataset` from `root` at `imageSize` x `imageSize` with `channels`, as training
-    /// would (`DatasetCatalog.load`). Unlabelled data is refused with a line that says what
-    /// cannot be scored without a classifier.
-    public static func load(dataset: String, root: String, imageSize: Int, channels: Int, hdf5Key: String = "images") throws -> ScoringData {
+    /// would (`DatasetCatalog.load`); of `options` only what picks the images' source counts
+    /// (the hdf5 key, the fake dataset's count and seed): every class and split is read.
+    /// Unlabelled data is refused with a line that says what cannot be scored without a classifier.
+    public static func load(dataset: String, root: String, imageSize: Int, channels: Int,
+                            options: DatasetOptions = DatasetOptions()) throws -> ScoringData {
         func read(_ split: DataSplit) throws -> ImageDataset {
             try DatasetCatalog.load(name: dataset, root: root, imageSize: imageSize, channels: channels,
-                                    options: DatasetOptions(split: split, hdf5Key: hdf5Key)).training
+                                    options: DatasetOptions(split: split, hdf5Key: options.hdf5Key, fakeCount: options.fakeCount,
+                                                            seed: options.seed)).training
         }
         let train = try read(.train)
         guard let labels = train.labels, Set(labels).count >= 2 else {
