@@ -63,12 +63,15 @@ struct TrainCommand: ParsableCommand {
     var logEvery: Int?
     @Option(help: "Score the generator every N iterations and at the end (Fréchet distance, KID, precision, recall, class entropy, as `dcgan evaluate` does) into metrics.csv; needs a labelled dataset. Default 0: never.")
     var evalEvery: Int?
+    @Option(help: "Classifier file of --eval-every (as `dcgan evaluate --classifier`). Default: one per dataset under \(ClassifierCache.defaultFolder).")
+    var classifier: String?
     @Option(help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).")
     var evalSamples: Int?
 
     func run() throws {
         try threadOptions.apply()
         let run: TrainingRun
+        var evaluation: TrainingEvaluation?
         if let resume {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
             run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo) { training, model in
@@ -79,6 +82,9 @@ struct TrainCommand: ParsableCommand {
                 return try Self.loadData(training, model)
             }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
+            if (run.training.evaluateEvery ?? 0) > 0 {
+                evaluation = try TrainingEvaluation(training: run.training, model: run.model, classifier: classifier)
+            }
         } else {
             let architecture = try modelOptions.architecture()
             var selection = TrainingConfig.defaults(for: architecture)
@@ -97,11 +103,12 @@ struct TrainCommand: ParsableCommand {
             }
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
+            if (training.evaluateEvery ?? 0) > 0 { evaluation = try TrainingEvaluation(training: training, model: model, classifier: classifier) }
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
-        if (run.training.evaluateEvery ?? 0) > 0 { run.evaluator = try TrainingEvaluation.evaluator(for: run) }
+        if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
         let display = ProgressDisplay(logEvery: run.training.logEvery)
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
         do {

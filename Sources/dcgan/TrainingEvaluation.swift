@@ -1,28 +1,40 @@
 import DCGANData
 import DCGANKit
+import DCGANTensor
 
 /// What `dcgan train --eval-every` scores with: the classifier and reference images of the
 /// run's own dataset (as `dcgan evaluate` finds them), and a fixed set of latent vectors so
 /// that successive scores differ only by the generator.
-enum TrainingEvaluation {
+struct TrainingEvaluation {
     /// KID subsets per evaluation: a tenth of `dcgan evaluate`'s, to keep evaluations cheap.
     static let kidSubsets = 10
 
-    /// The evaluator to hand to `TrainingRun.evaluator` (loads or trains the classifier now).
-    static func evaluator(for run: TrainingRun) throws -> (GANTrainer) -> [(name: String, value: Double)] {
-        let training = run.training, shape = run.model.sampleShape
-        let samples = training.evaluationSamples ?? TrainingConfig.defaultEvaluationSamples
+    let scorer: SampleScorer
+    let samples: Int
+    let labels: [Int]?
+    let seed: UInt64
+
+    /// Loads the classifier from `classifier` (default: the cache's file for the run's data) or
+    /// trains it there now, and prepares the reference images: done before the run folder is
+    /// made, so that data that cannot be scored leaves nothing behind.
+    init(training: TrainingConfig, model: ModelConfig, classifier path: String?) throws {
+        let shape = model.sampleShape
+        samples = training.evaluationSamples ?? TrainingConfig.defaultEvaluationSamples
         let data = try ScoringData.load(dataset: training.dataset, root: training.dataRoot, imageSize: shape[2], channels: shape[0],
                                         options: try training.datasetOptions())
-        let classifier = try ClassifierCache.loadOrTrain(path: ClassifierCache.defaultPath(for: data.provenance), provenance: data.provenance,
+        let classifier = try ClassifierCache.loadOrTrain(path: path ?? ClassifierCache.defaultPath(for: data.provenance), provenance: data.provenance,
                                                          train: data.classifierTraining, test: data.classifierTest) { print($0) }
-        let scorer = SampleScorer(classifier: classifier, reference: data.reference, referenceDescription: data.referenceDescription,
-                                  referenceLimit: samples, kidSubsetSize: KernelDistance.defaultSubsetSize, kidSubsets: kidSubsets)
+        scorer = SampleScorer(classifier: classifier, reference: data.reference, referenceDescription: data.referenceDescription,
+                              referenceLimit: samples, kidSubsetSize: KernelDistance.defaultSubsetSize, kidSubsets: Self.kidSubsets)
+        labels = model.isConditional ? (0..<samples).map { $0 % model.classes } : nil
+        seed = training.seed &+ 0xE7A1
         print("scoring \(samples) samples every \(training.evaluateEvery ?? 0) iterations against \(scorer.referenceCount) images of the \(data.referenceDescription)")
-        let model = run.model
-        let labels = model.isConditional ? (0..<samples).map { $0 % model.classes } : nil
-        let z = SampleExport.latent(run.trainer, count: samples, seed: training.seed &+ 0xE7A1)
-        return { trainer in
+    }
+
+    /// The closure for `TrainingRun.evaluator`.
+    func evaluator(for trainer: GANTrainer) -> (GANTrainer) -> [(name: String, value: Double)] {
+        let z = SampleExport.latent(trainer, count: samples, seed: seed)
+        return { [scorer, labels] trainer in
             let images = SampleExport.generate(trainer, z: z, labels: labels, batchStatistics: false)
             return scorer.score(SampleExport.dataset(images, labels: labels)).scalars
         }
