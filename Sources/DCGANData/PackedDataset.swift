@@ -26,12 +26,19 @@ public enum PackedDataset {
 
     /// What the JSON header records.
     public struct Header: Codable, Equatable, Sendable {
+        /// Number of images.
         public var count: Int
+        /// Channels per image.
         public var channels: Int
+        /// Side of the square images.
         public var size: Int
+        /// Whether a label byte per image follows the pixels.
         public var hasLabels: Bool
+        /// Names of the classes, where the source had them.
         public var classNames: [String]?
+        /// CRC-32 of the pixel section.
         public var pixelsCRC32: UInt32
+        /// CRC-32 of the label section, when there is one.
         public var labelsCRC32: UInt32?
         /// Where the images came from (dataset name and folder), for `dataset info`.
         public var source: String

@@ -5,7 +5,9 @@ import Foundation
 /// rewritten atomically whenever a checkpoint is written, so the log on disk always matches
 /// the latest checkpoint (a resumed run continues it without duplicate rows).
 public final class MetricsLog {
+    /// The fixed columns, in order; evaluation columns follow them when a run evaluates.
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
+    /// Where the log is written (`metrics.csv` in the run folder).
     public let path: String
     /// Columns after the fixed ones, filled on the rows of steps that were evaluated
     /// (`SampleScores.scalarNames` with `--eval-every`) and empty on the others.

@@ -4,12 +4,17 @@ import DCGANTensor
 
 /// Progress of a run, reported after every iteration.
 public struct TrainingProgress: Sendable {
+    /// The generator step just completed (from 1).
     public var step: Int
+    /// Generator steps the run will take in all.
     public var totalSteps: Int
+    /// Passes over the data completed before this step's batch.
     public var epoch: Int
+    /// Losses and D outputs of this step.
     public var metrics: StepMetrics
     /// Smoothed throughput over recent iterations.
     public var imagesPerSecond: Double
+    /// Estimated seconds until the last step at the smoothed throughput.
     public var secondsLeft: Double
     /// The scores of this step's evaluation (`TrainingRun.evaluator`), named; nil on steps without one.
     public var evaluation: [(name: String, value: Double)]?
@@ -17,8 +22,11 @@ public struct TrainingProgress: Sendable {
 
 /// Training stopped because the losses stopped being numbers.
 public struct DivergenceError: Error, CustomStringConvertible {
+    /// The step whose losses were not finite.
     public let step: Int
+    /// The latest checkpoint written before the divergence, if any.
     public let lastCheckpoint: String?
+    /// One line naming the step and the last good checkpoint.
     public var description: String {
         "training diverged: the losses became NaN or infinite at step \(step); "
             + (lastCheckpoint.map { "the last good checkpoint is \($0)" } ?? "no checkpoint was written before it")
@@ -28,12 +36,17 @@ public struct DivergenceError: Error, CustomStringConvertible {
 /// A training run: the loop around `GANTrainer` that feeds data, writes samples, metrics and
 /// checkpoints into a run folder, and can resume from its own checkpoints exactly.
 public final class TrainingRun {
+    /// The networks, optimisers and loss being trained.
     public let trainer: GANTrainer
+    /// The shape of both networks.
     public let model: ModelConfig
     /// The run's settings; `iterations` may grow when a resumed run is extended.
     public private(set) var training: TrainingConfig
+    /// Where samples, metrics and checkpoints go.
     public let folder: RunFolder
+    /// Generator steps completed.
     public private(set) var step: Int
+    /// Real batches drawn so far (D steps times G steps), which fixes the position in the data order.
     public private(set) var batchesConsumed: Int
     private let dataset: ImageDataset
     private let metrics: MetricsLog
@@ -87,7 +100,9 @@ public final class TrainingRun {
     /// How long a resumed run should go on: to a new total of iterations, or of epochs
     /// (converted with the dataset's size as a new run does).
     public enum Extension: Sendable, Equatable {
+        /// To this total of generator steps.
         case iterations(Int)
+        /// To this total of passes over the data.
         case epochs(Int)
     }
 

@@ -2,6 +2,7 @@ import DCGANTensor
 
 /// Layers applied one after another; backward runs them in reverse.
 public final class Sequential: Layer {
+    /// The layers, in the order the input goes through them.
     public let layers: [Layer]
     /// A label for profiles ("G", "D").
     public var name: String
@@ -12,6 +13,7 @@ public final class Sequential: Layer {
     /// zeroing and freezing allocate nothing in the training loop.
     public let parameters: [Parameter]
 
+    /// Chains `layers`; `name` labels the network in profiles.
     public init(_ layers: [Layer], name: String = "net") {
         self.layers = layers
         self.name = name

@@ -19,6 +19,7 @@ public struct ClassHistogram: Sendable, Equatable {
         self.counts = counts
     }
 
+    /// Number of predictions counted.
     public var total: Int { counts.reduce(0, +) }
 
     /// Shannon entropy of the class frequencies in nats (0 for an empty histogram).

@@ -29,12 +29,15 @@ public final class FeatureClassifier {
         public var dataset: String
         /// The split the classifier was trained on.
         public var split: String
+        /// Side of the square images.
         public var imageSize: Int
+        /// Channels of the images.
         public var channels: Int
         /// `ImageDataset.fingerprint` of the training images: tells MNIST from Fashion-MNIST
         /// and one image folder from another, wherever they were read from.
         public var fingerprint: String
 
+        /// A record of the given facts.
         public init(dataset: String, split: String, imageSize: Int, channels: Int, fingerprint: String) {
             (self.dataset, self.split, self.imageSize, self.channels, self.fingerprint) = (dataset, split, imageSize, channels, fingerprint)
         }
@@ -54,16 +57,22 @@ public final class FeatureClassifier {
 
     /// The JSON header of a classifier file.
     public struct Header: Codable, Equatable {
+        /// Side of the square images.
         public var imageSize: Int
+        /// Channels of the images.
         public var channels: Int
+        /// Number of classes it predicts.
         public var classes: Int
+        /// Channels of its first convolution.
         public var width: Int
         /// Accuracy on held-out images measured after training.
         public var testAccuracy: Double
+        /// What it was trained on.
         public var provenance: Provenance
         var tensors: [TensorArchive.Entry]
     }
 
+    /// Input shape (channels x imageSize x imageSize), number of classes, and channels of the first convolution.
     public let imageSize: Int, channels: Int, classes: Int, width: Int
     /// Accuracy measured by `train` on its test images (0 before training).
     public private(set) var testAccuracy = 0.0
@@ -123,7 +132,7 @@ public final class FeatureClassifier {
                 total += LossKernel.softmaxCrossEntropy(logits: logits, labels: indices.map { labels[$0] }, gradient: gradient)
                 features.zeroGradients()
                 head.zeroGradients()
-                features.backward(head.backward(gradient), inputGradientNeeded: false)
+                _ = features.backward(head.backward(gradient), inputGradientNeeded: false)
                 optimizer.step()
             }
             report(epoch + 1, total / Float(max(steps, 1)))

@@ -21,6 +21,7 @@ public struct KernelDistance: Sendable, Equatable {
 
     /// torch-fidelity's defaults: 100 subsets of 1,000 vectors.
     public static let defaultSubsetSize = 1000
+    /// See `defaultSubsetSize`.
     public static let defaultSubsets = 100
 
     /// Averages the unbiased MMD² over `subsets` pairs of random subsets (drawn without

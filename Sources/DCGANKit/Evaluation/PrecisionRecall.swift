@@ -4,11 +4,13 @@
 public struct NeighbourhoodManifold: Sendable {
     /// The vectors, row-major.
     public let vectors: [Float]
+    /// Values per vector.
     public let dimension: Int
     /// The k of the radii.
     public let k: Int
     /// Squared radius of each vector's ball.
     public let squaredRadii: [Float]
+    /// Number of vectors.
     public var count: Int { squaredRadii.count }
 
     /// Measures the radii: for each vector, its k + 1 nearest vectors of the set include
@@ -44,7 +46,9 @@ public struct NeighbourhoodManifold: Sendable {
 /// realistic?), recall the fraction of real samples inside the generated manifold (does the
 /// generator cover the data, or has it collapsed onto part of it?).
 public struct PrecisionRecall: Sendable, Equatable {
+    /// Fraction of generated samples inside the real manifold, in [0, 1].
     public let precision: Double
+    /// Fraction of real samples inside the generated manifold, in [0, 1].
     public let recall: Double
 
     /// The paper's neighbourhood size.

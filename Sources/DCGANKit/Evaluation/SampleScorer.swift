@@ -29,6 +29,7 @@ public struct SampleScores: Sendable {
 /// real images' features, Gaussian and k-NN manifold are computed once, so scoring many
 /// sets (every `--eval-every` steps of a run) costs only the generated images' share.
 public final class SampleScorer {
+    /// The classifier whose features and predictions the scores use.
     public let classifier: FeatureClassifier
     /// How the reference images are described to the user ("fashion-mnist test split (10000 images)").
     public let referenceDescription: String

@@ -6,8 +6,11 @@ import DCGANTensor
 public enum NearestImages {
     /// One neighbour: its row in the references and its Euclidean distance.
     public struct Neighbour: Equatable, Sendable {
+        /// Row of the neighbour in the references.
         public var index: Int
+        /// Euclidean distance from the query.
         public var distance: Float
+        /// A neighbour at row `index`, `distance` away.
         public init(index: Int, distance: Float) {
             self.index = index
             self.distance = distance
