@@ -7,6 +7,8 @@ import DCGANTensor
 /// that successive scores differ only by the generator.
 struct TrainingEvaluation {
     /// KID subsets per evaluation: a tenth of `dcgan evaluate`'s, to keep evaluations cheap.
+    /// Each holds half the samples: subsets as large as the sets would all be the same sets,
+    /// and their spread 0.
     static let kidSubsets = 10
 
     let scorer: SampleScorer
@@ -25,7 +27,7 @@ struct TrainingEvaluation {
         let classifier = try ClassifierCache.loadOrTrain(path: path ?? ClassifierCache.defaultPath(for: data.provenance), provenance: data.provenance,
                                                          train: data.classifierTraining, test: data.classifierTest) { print($0) }
         scorer = SampleScorer(classifier: classifier, reference: data.reference, referenceDescription: data.referenceDescription,
-                              referenceLimit: samples, kidSubsetSize: KernelDistance.defaultSubsetSize, kidSubsets: Self.kidSubsets)
+                              referenceLimit: samples, kidSubsetSize: max(2, samples / 2), kidSubsets: Self.kidSubsets)
         labels = model.isConditional ? (0..<samples).map { $0 % model.classes } : nil
         seed = training.seed &+ 0xE7A1
         print("scoring \(samples) samples every \(training.evaluateEvery ?? 0) iterations against \(scorer.referenceCount) images of the \(data.referenceDescription)")

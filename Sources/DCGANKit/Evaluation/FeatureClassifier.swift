@@ -178,19 +178,13 @@ public final class FeatureClassifier {
 
     /// Feature statistics of a set of images given as a fill function over index ranges.
     public func statistics(count: Int, fill: (Tensor, Range<Int>) -> Void) -> GaussianStatistics {
-        var all = [Float]()
-        all.reserveCapacity(count * Self.featureDimension)
-        forEachBatch(count: count, fill: fill) { _, features in all += features.buffer }
-        return GaussianStatistics(features: all, count: count, dimension: Self.featureDimension)
+        GaussianStatistics(features: featureVectors(count: count, fill: fill), count: count, dimension: Self.featureDimension)
     }
 
     /// The `featureDimension` features of each of `count` images, row-major (for nearest
     /// neighbours in feature space).
     public func featureVectors(count: Int, fill: (Tensor, Range<Int>) -> Void) -> [Float] {
-        var all = [Float]()
-        all.reserveCapacity(count * Self.featureDimension)
-        forEachBatch(count: count, fill: fill) { _, features in all += features.buffer }
-        return all
+        featuresAndPredictions(count: count, fill: fill).features
     }
 
     /// Runs the feature network in evaluation mode over `count` images in batches of 250.

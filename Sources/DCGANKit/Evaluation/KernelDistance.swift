@@ -14,7 +14,8 @@ public struct KernelDistance: Sendable, Equatable {
     public let mean: Double
     /// Standard deviation of the per-subset estimates (population form, as torch-fidelity reports it).
     public let standardDeviation: Double
-    /// Vectors drawn from each set per subset (the smaller set's size when it has fewer).
+    /// Vectors drawn from each set per subset (the smaller set's size when it has fewer; subsets
+    /// as large as both sets are those sets, and then their spread is 0).
     public let subsetSize: Int
     /// Number of subsets averaged.
     public let subsets: Int
