@@ -48,6 +48,7 @@ public final class Sequential: Layer {
         layers.enumerated().flatMap { index, layer in layer.buffers.map { ("\(index).\($0.name)", $0.tensor) } }
     }
 
+    /// Each layer's tensors under its index ("0.weight", "1.running_mean"), as PyTorch's `nn.Sequential` names them.
     public var namedTensors: [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { index, layer in layer.namedTensors.map { ("\(index).\($0.name)", $0.tensor) } }
     }
