@@ -10,7 +10,7 @@ struct EvaluateCommand: ParsableCommand {
         abstract: "Score generated images against real ones: Fréchet distance, KID, precision and recall, and the class histogram of the samples.",
         discussion: """
             All statistics use the features of a classifier that this tool trains on the dataset's labelled training \
-            split the first time (about a minute for 60,000 28x28 images on two cores) and keeps under \
+            split the first time (about two CPU-minutes for 60,000 28x28 images: a minute on two idle cores) and keeps under \
             \(ClassifierCache.defaultFolder), in a file named after the dataset, split, image size, channels and a \
             fingerprint of the data; a classifier trained on other data is refused. The reference images are the \
             dataset's test split where it has one (mnist, fashion-mnist, cifar10), else its training images. Samples \
