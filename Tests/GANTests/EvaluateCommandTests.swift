@@ -41,6 +41,8 @@ import Testing
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stdout.contains("training the scoring classifier on 43 folder train 12x12x3 (data "), "\(trained.stdout)")
         #expect(trained.stdout.contains("scoring 8 samples every 2 iterations against 8 images of the folder train split (48 images)"))
+        #expect(trained.stdout.contains("step 2 scores: frechet_distance ") && trained.stdout.contains("step 3 scores: frechet_distance "))
+        #expect(!trained.stdout.contains("step 1 scores"))
 
         // Old columns first, in their order; scores on steps 2 and 3 (the last), empty on step 1.
         let rows = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }

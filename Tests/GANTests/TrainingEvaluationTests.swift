@@ -30,4 +30,21 @@ import Testing
                               overwrite: true).run { _ in }
         #expect(try String(contentsOfFile: plain.metricsPath, encoding: .utf8).split(separator: "\n")[0] == MetricsLog.header)
     }
+
+    @Test func aResumedRunKeepsEvaluating() throws {
+        var training = Tiny.training(iterations: 6)
+        training.evaluateEvery = 3
+        let folder = RunFolder(Tiny.folder("evaluated-resume"))
+        let first = try TrainingRun.start(model: Tiny.model, training: training, dataset: Tiny.dataset, folder: folder, overwrite: true)
+        let constant: (GANTrainer) -> [(name: String, value: Double)] = { _ in SampleScores.scalarNames.map { ($0, 7) } }
+        first.evaluator = constant
+        try first.run(stopAfter: 3) { _ in }
+        let resumed = try TrainingRun.resume(folder: folder) { _, _ in Tiny.dataset }
+        #expect(resumed.training.evaluateEvery == 3)
+        resumed.evaluator = constant
+        try resumed.run { _ in }
+        let rows = try String(contentsOfFile: folder.metricsPath, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 7 && rows[0].hasSuffix(",class_entropy"))
+        #expect(rows[3].hasSuffix(",7,7,7,7,7,7") && rows[6].hasSuffix(",7,7,7,7,7,7") && rows[4].hasSuffix(",,,,,,"))
+    }
 }
