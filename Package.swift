@@ -16,6 +16,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Only for `swift package generate-documentation` (the DocC catalogues in Sources/*/*.docc);
+        // a plugin, so nothing of it is built unless that command runs.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CDCGANBLAS", path: "Sources/CDCGANBLAS", pkgConfig: "openblas",

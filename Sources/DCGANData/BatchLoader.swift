@@ -4,9 +4,12 @@ import DCGANTensor
 /// A batch of real data: images [N, C, H, W] in [-1, 1] and, for labelled data, the class of
 /// each image (conditional GANs give it to both networks).
 public struct LabeledBatch {
+    /// The images, [N, C, H, W] in [-1, 1].
     public var images: Tensor
+    /// The class of each image, for labelled data.
     public var labels: [Int]?
 
+    /// A batch of `images` with optional `labels`.
     public init(images: Tensor, labels: [Int]? = nil) {
         self.images = images
         self.labels = labels
@@ -21,8 +24,11 @@ public struct LabeledBatch {
 /// batches are dropped (every batch has the same shape, which BatchNorm and the buffers want).
 /// A loader started at batch b therefore continues exactly where a run that stopped at b was.
 public final class BatchLoader: @unchecked Sendable {
+    /// The images batches are drawn from.
     public let dataset: ImageDataset
+    /// Images per batch; the last incomplete batch of an epoch is dropped.
     public let batchSize: Int
+    /// Seeds the order of every epoch (epoch e is shuffled from seed and e).
     public let seed: UInt64
     /// Full batches per pass over the data.
     public var batchesPerEpoch: Int { dataset.count / batchSize }

@@ -81,8 +81,10 @@ public struct MissingBatches: Sendable, Equatable, CustomStringConvertible {
     public let missing: [String]
     /// How many batch files were read, and how many images (before any class filter) they held.
     public let readFiles: Int
+    /// Images those files held, before any class filter.
     public let readImages: Int
 
+    /// One line naming the missing files and what was read.
     public var description: String {
         let verb = missing.count == 1 ? "is" : "are"
         return "\(folder): \(missing.joined(separator: ", ")) \(verb) missing; read \(readImages) images from the other \(readFiles) batch file\(readFiles == 1 ? "" : "s")"

@@ -8,12 +8,14 @@ public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What went wrong, without the path.
     public let problem: String
 
+    /// An error about `path`: "path: problem".
     public init(path: String, _ problem: String) {
         self.path = path
         // Messages from C libraries may carry line breaks; the promise is one line.
         self.problem = problem.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// "path: problem", one line.
     public var description: String { "\(path): \(problem)" }
 
     /// The C library's description of an `errno` value.

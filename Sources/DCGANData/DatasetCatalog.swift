@@ -13,6 +13,7 @@ public struct DatasetOptions: Sendable, Equatable {
     /// Seeds the `fake` images and the hold-out shuffle.
     public var seed: UInt64 = 0
 
+    /// Options with every default: the training split, all classes, no hold-out.
     public init(split: DataSplit = .train, classes: String? = nil, holdout: Double = 0, hdf5Key: String = "images",
                 fakeCount: Int = 1024, seed: UInt64 = 0) {
         (self.split, self.classes, self.holdout, self.hdf5Key) = (split, classes, holdout, hdf5Key)

@@ -8,9 +8,13 @@ import DCGANTensor
 /// that picks some images of another one (class filters, hold-out splits) without copying.
 /// The class is immutable and therefore safe to share between threads.
 public final class ImageDataset: Sendable {
+    /// Number of images.
     public let count: Int
+    /// Channels per image: 1 (gray) or 3 (RGB).
     public let channels: Int
+    /// Image height in pixels.
     public let height: Int
+    /// Image width in pixels.
     public let width: Int
     /// One class index per image, or nil for unlabelled data.
     public let labels: [Int]?
@@ -37,6 +41,7 @@ public final class ImageDataset: Sendable {
         return result
     }
 
+    /// A dataset over `pixels` (count x channels x height x width bytes, NCHW), with optional labels and class names.
     public convenience init(count: Int, channels: Int, height: Int, width: Int, pixels: [UInt8], labels: [Int]? = nil,
                 classNames: [String]? = nil) {
         precondition(pixels.count == count * channels * height * width,

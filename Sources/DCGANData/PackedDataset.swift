@@ -26,12 +26,19 @@ public enum PackedDataset {
 
     /// What the JSON header records.
     public struct Header: Codable, Equatable, Sendable {
+        /// Number of images.
         public var count: Int
+        /// Channels per image.
         public var channels: Int
+        /// Side of the square images.
         public var size: Int
+        /// Whether a label byte per image follows the pixels.
         public var hasLabels: Bool
+        /// Names of the classes, where the source had them.
         public var classNames: [String]?
+        /// CRC-32 of the pixel section.
         public var pixelsCRC32: UInt32
+        /// CRC-32 of the label section, when there is one.
         public var labelsCRC32: UInt32?
         /// Where the images came from (dataset name and folder), for `dataset info`.
         public var source: String
@@ -51,14 +58,14 @@ public enum PackedDataset {
         }
         var pixelsCRC = crc32(0, nil, 0)
         for index in 0..<dataset.count {
-            dataset.withImage(index) { pixelsCRC = checksum(UnsafeRawBufferPointer(start: $0, count: dataset.imageSize), continuing: pixelsCRC) }
+            dataset.withImage(index) { pixelsCRC = CRC32.checksum(UnsafeRawBufferPointer(start: $0, count: dataset.imageSize), continuing: pixelsCRC) }
         }
         let header = Header(count: dataset.count, channels: dataset.channels, size: dataset.height, hasLabels: labelBytes != nil,
                             classNames: dataset.classNames, pixelsCRC32: UInt32(pixelsCRC),
-                            labelsCRC32: labelBytes.map { bytes in bytes.withUnsafeBytes { UInt32(checksum($0)) } }, source: source)
+                            labelsCRC32: labelBytes.map { bytes in bytes.withUnsafeBytes { UInt32(CRC32.checksum($0)) } }, source: source)
         let json = try JSONEncoder().encode(header)
         var prefix = magic + littleEndian(version) + littleEndian(UInt32(json.count))
-        prefix += json.withUnsafeBytes { littleEndian(UInt32(checksum($0))) } + Array(json)
+        prefix += json.withUnsafeBytes { littleEndian(UInt32(CRC32.checksum($0))) } + Array(json)
         prefix += [UInt8](repeating: 0, count: pixelOffset(headerLength: json.count) - prefix.count)
         try AtomicFile.write(to: path, overwrite: overwrite) { sink in
             try prefix.withUnsafeBytes(sink)
@@ -81,7 +88,7 @@ public enum PackedDataset {
         var labels: [Int]?
         if header.hasLabels {
             let section = UnsafeRawBufferPointer(rebasing: bytes[labelsStart...])
-            if verify, UInt32(checksum(section)) != header.labelsCRC32 {
+            if verify, UInt32(CRC32.checksum(section)) != header.labelsCRC32 {
                 throw DataError(path: path, "label checksum mismatch: the file is damaged")
             }
             let classCount = header.classNames?.count ?? 256
@@ -90,7 +97,7 @@ public enum PackedDataset {
             }
             labels = section.map(Int.init)
         }
-        if verify, UInt32(checksum(UnsafeRawBufferPointer(rebasing: bytes[offset ..< labelsStart]))) != header.pixelsCRC32 {
+        if verify, UInt32(CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset ..< labelsStart]))) != header.pixelsCRC32 {
             throw DataError(path: path, "pixel checksum mismatch: the file is damaged")
         }
         return ImageDataset(count: header.count, channels: header.channels, height: header.size, width: header.size,
@@ -110,7 +117,7 @@ public enum PackedDataset {
     private static func readHeader(_ bytes: UnsafeRawBufferPointer, path: String) throws -> (header: Header, length: Int) {
         let headerLength = try parsePrefix(bytes, path: path)
         let json = UnsafeRawBufferPointer(rebasing: bytes[prefixLength ..< (prefixLength + headerLength)])
-        guard UInt32(checksum(json)) == readUInt32(bytes, at: 16) else {
+        guard UInt32(CRC32.checksum(json)) == readUInt32(bytes, at: 16) else {
             throw DataError(path: path, "header checksum mismatch: the file is damaged")
         }
         let header: Header
@@ -155,16 +162,4 @@ public enum PackedDataset {
     }
 
     private static func littleEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-
-    /// zlib's CRC-32, fed in pieces because its length argument is 32-bit.
-    private static func checksum(_ bytes: UnsafeRawBufferPointer, continuing start: UInt = crc32(0, nil, 0)) -> UInt {
-        var crc = start
-        var offset = 0
-        while offset < bytes.count {
-            let length = min(bytes.count - offset, 1 << 30)
-            crc = crc32(crc, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset, UInt32(length))
-            offset += length
-        }
-        return crc
-    }
 }

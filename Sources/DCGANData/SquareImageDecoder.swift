@@ -63,10 +63,12 @@ struct SquareImageDecoder {
 
 /// Images that could not be used, summarised for one line of output.
 public struct SkippedImages: Sendable, CustomStringConvertible {
+    /// Number of items skipped.
     public let count: Int
     /// What the skipped items are ("file", "record").
     public let noun: String
     /// The first failure, "source: reason".
     public let example: String
+    /// One line: how many were skipped and an example.
     public var description: String { "skipped \(count) unreadable \(noun)\(count == 1 ? "" : "s"), e.g. \(example)" }
 }

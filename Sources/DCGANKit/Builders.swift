@@ -89,11 +89,13 @@ public enum MLPGAN {
 /// with mean squared error and plain SGD. G's output is Tanh rather than the book's sigmoid
 /// because this tool's patterns are in [-1, 1] (0 -> -1, 1 -> 1).
 public enum Toy1010GAN {
+    /// The generator `config` describes, with the DCGAN initialisation (weights N(0, 0.02)).
     public static func generator(_ config: ModelConfig) -> Sequential {
         Sequential([Linear(config.nz, config.hidden), Activation(.sigmoid), Linear(config.hidden, 4), Activation(.tanh), Reshape([1, 1, 4])],
                    name: "G")
     }
 
+    /// The discriminator `config` describes, with the DCGAN initialisation.
     public static func discriminator(_ config: ModelConfig) -> Sequential {
         Sequential([Reshape([4]), Linear(4, config.hidden), Activation(.sigmoid), Linear(config.hidden, 1), Activation(.sigmoid)], name: "D")
     }

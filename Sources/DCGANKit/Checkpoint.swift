@@ -13,13 +13,17 @@ public enum Checkpoint {
 
     /// The readable part of the file.
     public struct Header: Codable, Equatable {
+        /// The version of the tool that wrote the file.
         public var toolVersion: String
+        /// The shape of both networks.
         public var model: ModelConfig
+        /// The run's settings (a resumed run reuses them).
         public var training: TrainingConfig
         /// Generator steps completed.
         public var step: Int
         /// Real batches consumed so far (positions the data order exactly).
         public var batchesConsumed: Int
+        /// State of the trainer's random stream, so that z continues exactly.
         public var noiseState: [UInt64]
         /// Steps taken by G's and D's optimisers (Adam's bias correction depends on them).
         public var optimizerSteps: [Int]

@@ -15,7 +15,14 @@ public enum GANLoss: String, Codable, Sendable, CaseIterable {
     case wasserstein
 
     /// Whose loss a pass computes.
-    public enum Role: Sendable { case real, fake, generator }
+    public enum Role: Sendable {
+        /// D's loss on real images.
+        case real
+        /// D's loss on generated images.
+        case fake
+        /// G's loss, through D's output on its images.
+        case generator
+    }
 
     /// Whether the loss reads targets (and so `--real-label` and label noise apply).
     public var usesTargets: Bool { self == .nonSaturating || self == .leastSquares }

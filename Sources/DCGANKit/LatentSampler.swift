@@ -19,20 +19,27 @@ extension LatentSampler {
 
 /// Uniform in [low, high]: the paper's z, 100-d in [-1, 1].
 public struct UniformLatent: LatentSampler {
+    /// Shape of one latent vector ([nz, 1, 1] for the DCGAN).
     public let sampleShape: [Int]
+    /// The interval the values are drawn from.
     public let low: Float, high: Float
 
+    /// Uniform noise in [low, high), the paper's [-1, 1] by default.
     public init(sampleShape: [Int], low: Float = -1, high: Float = 1) {
         precondition(low < high, "uniform latent needs low < high")
         (self.sampleShape, self.low, self.high) = (sampleShape, low, high)
     }
 
+    /// Fills `z` with uniform values from `rng`.
     public func fill(_ z: Tensor, rng: inout RandomGenerator) { rng.fillUniform(z, low, high) }
 }
 
 /// Standard normal: the tutorials' z (torch.randn).
 public struct NormalLatent: LatentSampler {
+    /// Shape of one latent vector ([nz, 1, 1] for the DCGAN).
     public let sampleShape: [Int]
+    /// Standard normal noise of `sampleShape` per example.
     public init(sampleShape: [Int]) { self.sampleShape = sampleShape }
+    /// Fills `z` with standard normal values from `rng`.
     public func fill(_ z: Tensor, rng: inout RandomGenerator) { rng.fillNormal(z) }
 }

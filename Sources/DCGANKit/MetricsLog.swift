@@ -6,16 +6,23 @@ import Foundation
 /// covered by the rows before it; a resumed run drops the rows past its checkpoint (they are
 /// computed again, identically) and keeps the others exactly once.
 public final class MetricsLog {
+    /// The fixed columns, in order; evaluation columns follow them when a run evaluates.
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
+    /// Where the log is written (`metrics.csv` in the run folder).
     public let path: String
+    /// Columns after the fixed ones, filled on the rows of steps that were evaluated
+    /// (`SampleScores.scalarNames` with `--eval-every`) and empty on the others.
+    public let evaluationColumns: [String]
     private var descriptor: Int32 = -1
 
     /// Starts a new log (`resumingAt` nil), or continues the one at `path` keeping its rows up
     /// to `step`. The kept rows are written back atomically before anything is appended.
-    public init(path: String, resumingAt step: Int? = nil) throws {
+    public init(path: String, resumingAt step: Int? = nil, evaluationColumns: [String] = []) throws {
         self.path = path
+        self.evaluationColumns = evaluationColumns
         let kept = step.map { step in Self.completeRows(path: path).filter { $0.step <= step }.map(\.line) } ?? []
-        try AtomicFile.write(Array(([Self.header] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
+        let header = ([Self.header] + evaluationColumns).joined(separator: ",")
+        try AtomicFile.write(Array(([header] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
         descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw DataError(path: path, "cannot be opened to append to: \(DataError.systemMessage(errno))") }
     }
@@ -32,19 +39,24 @@ public final class MetricsLog {
         return covered
     }
 
-    /// Appends the row of one iteration to the file; returns its values under their column
-    /// names (all but `step`).
+    /// Appends the row of one iteration to the file; `evaluation` holds the values of
+    /// `evaluationColumns` on an evaluated step. Returns the row's values under their column
+    /// names (all but `step`; the evaluation columns only when evaluated).
     @discardableResult
-    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double,
-                       waitFraction: Double) throws -> [(name: String, value: Double)] {
+    public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double,
+                       evaluation: [Double]? = nil) throws -> [(name: String, value: Double)] {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
-        let line = "\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))\n"
+        precondition(evaluation.map { $0.count == evaluationColumns.count } ?? true, "one value per evaluation column")
+        let scores = evaluation.map { $0.map { String(format: "%.6g", $0) } } ?? Array(repeating: "", count: evaluationColumns.count)
+        let line = (["\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))"]
+                    + scores).joined(separator: ",") + "\n"
         // Written at once: a killed process leaves whole rows (and at worst one cut short,
         // which `completeRows` ignores), never rows held back in a buffer.
         try Array(line.utf8).withUnsafeBytes { try AtomicFile.writeAll($0, to: descriptor, path: path) }
         let columns = Self.header.split(separator: ",").dropFirst().map(String.init)
-        return Array(zip(columns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction]))
+        let row = zip(columns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction])
+        return Array(row) + zip(evaluationColumns, evaluation ?? [])
     }
 
     /// Makes the rows appended so far durable (before a checkpoint that they cover is written).
@@ -52,14 +64,15 @@ public final class MetricsLog {
         guard fsync(descriptor) == 0 else { throw DataError(path: path, "fsync failed: \(DataError.systemMessage(errno))") }
     }
 
-    /// The rows of the log at `path` that end with a newline and have every column, each step
-    /// once (the first row of a step wins).
+    /// The rows of the log at `path` that end with a newline and have every column of its
+    /// header line, each step once (the first row of a step wins).
     private static func completeRows(path: String) -> [(step: Int, line: String)] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        let columns = header.split(separator: ",").count
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let columns = lines.first.map { $0.split(separator: ",").count } ?? 0
         var rows: [(step: Int, line: String)] = []
         var seen = Set<Int>()
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast() {
+        for line in lines.dropFirst().dropLast() {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == columns, let step = Int(fields[0]), seen.insert(step).inserted else { continue }
             rows.append((step, String(line)))

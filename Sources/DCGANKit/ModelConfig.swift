@@ -14,11 +14,17 @@ public enum Architecture: String, Codable, Sendable, CaseIterable {
 
 /// The shape of a GAN pair: everything needed to rebuild both networks.
 public struct ModelConfig: Codable, Equatable, Sendable {
+    /// The model family: the paper's DCGAN, the book's MLP GAN or its 1010 toy.
     public var architecture: Architecture
+    /// Side of the square images made.
     public var imageSize: Int
+    /// Channels of the images made: 1 or 3.
     public var channels: Int
+    /// Length of the latent vector z.
     public var nz: Int
+    /// Generator width: channels of its last hidden layer (doubled towards z).
     public var ngf: Int
+    /// Discriminator width: channels of its first layer (doubled towards the logit).
     public var ndf: Int
     /// BatchNorm with learned scale and shift (false: the paper's supplement 8.1 variant).
     public var batchNormAffine: Bool
@@ -28,6 +34,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Width of the hidden layers of the fully connected models (mlp, toy1010).
     public var hidden: Int
 
+    /// A configuration; the defaults are the paper's DCGAN on 28x28 gray images.
     public init(architecture: Architecture = .dcgan, imageSize: Int = 28, channels: Int = 1, nz: Int = 100, ngf: Int = 64, ndf: Int = 64,
                 batchNormAffine: Bool = true, classes: Int = 0, hidden: Int = 200) {
         self.architecture = architecture
@@ -51,6 +58,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// Whether both networks take class labels.
     public var isConditional: Bool { classes > 0 }
 
     /// The shape of one image: C x S x S, or 1 x 1 x 4 for the toy's patterns.
@@ -101,6 +109,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
 /// An impossible or inconsistent setting; the message is one line meant for the user.
 public struct ConfigError: Error, CustomStringConvertible {
+    /// The message, one line.
     public let description: String
+    /// An error whose whole message is `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -12,17 +12,27 @@ import Foundation
 ///     checkpoints/step-000500.dcgan  checkpoints every N iterations and at the end
 ///     .lock                  the lock a training process holds (`RunLock`)
 public struct RunFolder {
+    /// The folder.
     public let path: String
+    /// The run folder at `path` (nothing is created until `create`).
     public init(_ path: String) { self.path = path }
 
+    /// `config.json`: every setting of the run.
     public var configPath: String { path + "/config.json" }
+    /// `real_samples.png`: a grid of training images.
     public var realSamplesPath: String { path + "/real_samples.png" }
+    /// `metrics.csv`: one row per iteration.
     public var metricsPath: String { path + "/metrics.csv" }
+    /// `training_curves.png`: the losses and D's outputs against the step.
     public var curvesPlotPath: String { path + "/training_curves.png" }
+    /// `samples/`: the fixed-noise grids.
     public var samplesFolder: String { path + "/samples" }
+    /// `checkpoints/`: the checkpoints.
     public var checkpointsFolder: String { path + "/checkpoints" }
 
+    /// The sample grid of `step` (`samples/step-000100.png`).
     public func samplePath(step: Int) -> String { samplesFolder + "/step-" + padded(step) + ".png" }
+    /// The checkpoint of `step` (`checkpoints/step-000200.dcgan`).
     public func checkpointPath(step: Int) -> String { checkpointsFolder + "/step-" + padded(step) + ".dcgan" }
 
     private func padded(_ step: Int) -> String {

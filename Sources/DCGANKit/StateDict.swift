@@ -7,8 +7,10 @@ import Foundation
 /// it, in the spirit of PyTorch's `state_dict`. Names come from `Layer.namedTensors`
 /// ("G.3.weight", "D.4.running_var") and from optimisers' state ("optG.m.0").
 public struct StateDict {
+    /// Named tensors, in the order they were added.
     public private(set) var entries: [(name: String, tensor: Tensor)]
 
+    /// A state dict of `entries`.
     public init(_ entries: [(name: String, tensor: Tensor)] = []) { self.entries = entries }
 
     /// The state of a network under `prefix`.
@@ -17,6 +19,7 @@ public struct StateDict {
     /// The state of an optimiser under `prefix` (its step count is kept beside, in the header).
     public init(_ optimizer: Optimizer, prefix: String) { entries = optimizer.stateTensors.map { ("\(prefix).\($0.name)", $0.tensor) } }
 
+    /// The entries of `a` followed by those of `b`.
     public static func + (a: StateDict, b: StateDict) -> StateDict { StateDict(a.entries + b.entries) }
 
     /// The tensor stored under `name`, if any.
@@ -44,7 +47,9 @@ public struct StateDict {
 /// readable JSON header (your metadata and the tensors' names and shapes), the tensors as
 /// float32 little-endian, and a CRC-32 of everything before it (docs/CHECKPOINTS.md).
 public enum StateDictFile {
+    /// The first bytes of a state-dict or checkpoint file.
     public static let magic = Array("DCGANCKP".utf8)
+    /// The container version this tool writes and reads.
     public static let formatVersion: UInt32 = 2
 
     /// The header as stored: the caller's metadata and the tensor list.

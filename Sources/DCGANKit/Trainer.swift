@@ -13,8 +13,10 @@ public struct StepMetrics: Sendable, Equatable {
     public var dReal: Float
     /// Mean D output on fakes before D's update, and after it (in G's step).
     public var dFakeBefore: Float
+    /// Mean D output on fakes after D's update, measured in G's step.
     public var dFakeAfter: Float
 
+    /// Whether every value is a finite number (false once training diverges).
     public var isFinite: Bool { [lossD, lossG, dReal, dFakeBefore, dFakeAfter].allSatisfy(\.isFinite) }
 }
 
@@ -29,6 +31,7 @@ public struct TrainerOptions: Sendable, Equatable {
     /// The Wasserstein critic's weight-clipping bound c.
     public var weightClip: Float = 0.01
 
+    /// Options with the paper's settings by default.
     public init(discriminatorSteps: Int = 1, realLabel: Float = 1, labelNoise: Float = 0, weightClip: Float = 0.01) {
         (self.discriminatorSteps, self.realLabel, self.labelNoise, self.weightClip) = (discriminatorSteps, realLabel, labelNoise, weightClip)
     }
@@ -43,14 +46,21 @@ public struct TrainerOptions: Sendable, Equatable {
 /// made for the labels of the real batch (as the paper's conditional code does), so classes
 /// appear as often as in the data.
 public final class GANTrainer {
+    /// G: maps latent vectors (and labels) to images in [-1, 1].
     public let generator: Layer
+    /// D: maps images (and labels) to one logit each.
     public let discriminator: Layer
+    /// Updates G's parameters.
     public let optimizerG: Optimizer
+    /// Updates D's parameters.
     public let optimizerD: Optimizer
+    /// The adversarial loss both networks are trained with.
     public let loss: GANLoss
+    /// Where z comes from.
     public let latent: LatentSampler
     /// The labels both networks join to their inputs; nil for an unconditional pair.
     public let condition: ClassCondition?
+    /// D steps per G step, label smoothing and noise, weight clip.
     public let options: TrainerOptions
     /// The stream that z and label noise come from; saved in checkpoints.
     public var noiseRNG: RandomGenerator

@@ -3,21 +3,40 @@ import DCGANData
 /// Every training setting that is not the model's shape. Saved in `config.json` and in
 /// checkpoints so that a run can be resumed and reproduced.
 public struct TrainingConfig: Codable, Equatable, Sendable {
-    public enum OptimizerKind: String, Codable, Sendable, CaseIterable { case adam, rmsprop, sgd }
-    public enum NoiseKind: String, Codable, Sendable, CaseIterable { case uniform, normal }
+    /// The optimiser of both networks: Adam (the paper's), RMSprop (the Keras tutorial's) or SGD.
+    public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+        /// Adam, the paper's (2e-4, beta1 0.5).
+        case adam
+        /// RMSprop with gradient clipping and decay, the Keras tutorial's.
+        case rmsprop
+        /// Plain stochastic gradient descent, the book's toy's.
+        case sgd
+    }
+    /// The distribution of z: uniform in [-1, 1] (the paper's) or standard normal.
+    public enum NoiseKind: String, Codable, Sendable, CaseIterable {
+        /// Uniform in [-1, 1], the paper's.
+        case uniform
+        /// Standard normal.
+        case normal
+    }
 
     /// Which dataset the run reads and where (kept so that `--resume` can reload it).
     public var dataset = "fashion-mnist"
+    /// The folder (or file) the dataset is read from.
     public var dataRoot = "/usr/share/datasets/fashion-mnist"
     /// Which images of the dataset are used (`--split`, `--classes`, `--holdout`, `--hdf5-key`). Optional
     /// so that configurations written before they existed still decode; nil means the
     /// default (training split, every class, no hold-out).
     public var split: String?
+    /// The class filter (`--classes`); nil keeps every class.
     public var classes: String?
+    /// Fraction of the images kept out of training (`--holdout`); nil means none.
     public var holdout: Double?
     /// The array an `hdf5` dataset reads (`--hdf5-key`); nil means "images".
     public var hdf5Key: String?
+    /// Images per batch.
     public var batchSize = 128
+    /// The optimiser of both networks.
     public var optimizer = OptimizerKind.adam
     /// The adversarial loss (the paper's cross-entropy by default).
     public var loss = GANLoss.nonSaturating
@@ -25,12 +44,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var weightClip: Float = 0.01
     /// Adam or SGD learning rate (both networks), the paper's 0.0002.
     public var learningRate: Float = 2e-4
+    /// Adam's first-moment decay (the paper's 0.5).
     public var beta1: Float = 0.5
+    /// Adam's second-moment decay.
     public var beta2: Float = 0.999
     /// RMSprop learning rates of the Keras tutorial (D, and G through the stacked model).
     public var rmspropLearningRateD: Float = 8e-4
+    /// RMSprop's learning rate for G.
     public var rmspropLearningRateG: Float = 4e-4
+    /// RMSprop's gradient clip value.
     public var rmspropClip: Float = 1.0
+    /// RMSprop's learning-rate decay per step.
     public var rmspropDecay: Float = 1e-8
     /// Discriminator steps per generator step (k in Goodfellow et al.'s Algorithm 1).
     public var discriminatorSteps = 1
@@ -40,6 +64,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var labelNoise: Float = 0
     /// Distribution of z: the paper's uniform in [-1, 1], or the tutorials' normal.
     public var noise = NoiseKind.uniform
+    /// Seeds initialisation, data order and noise: the same seed and thread count give the same run.
     public var seed: UInt64 = 1
     /// Length of the run in generator steps.
     public var iterations = 0
@@ -52,7 +77,15 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Keep only the newest this many checkpoints (nil or 0: keep every one). Optional so that
     /// configurations written before it existed still decode.
     public var keepLast: Int?
+    /// Score the generator every N steps into `metrics.csv` (`--eval-every`; nil or 0: never).
+    /// Optional so that configurations written before it existed still decode.
+    public var evaluateEvery: Int?
+    /// Samples each of those evaluations generates (`--eval-samples`; nil: `defaultEvaluationSamples`).
+    public var evaluationSamples: Int?
+    /// Few enough samples that an evaluation costs seconds, enough for stable trends.
+    public static let defaultEvaluationSamples = 1000
 
+    /// The paper's settings for Fashion-MNIST.
     public init() {}
 
     /// The settings each model family starts from: the paper's for the DCGAN; the book's for
@@ -83,6 +116,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
         guard (keepLast ?? 0) >= 0 else { throw ConfigError("--keep-last must not be negative, not \(keepLast ?? 0)") }
+        guard (evaluateEvery ?? 0) >= 0 else { throw ConfigError("--eval-every must not be negative") }
+        guard (evaluationSamples ?? 4) >= 4 else { throw ConfigError("--eval-samples must be at least 4 (precision and recall use 3 neighbours)") }
         _ = try datasetOptions()
     }
 

@@ -4,19 +4,29 @@ import DCGANTensor
 
 /// Progress of a run, reported after every iteration.
 public struct TrainingProgress: Sendable {
+    /// The generator step just completed (from 1).
     public var step: Int
+    /// Generator steps the run will take in all.
     public var totalSteps: Int
+    /// Passes over the data completed before this step's batch.
     public var epoch: Int
+    /// Losses and D outputs of this step.
     public var metrics: StepMetrics
     /// Smoothed throughput over recent iterations.
     public var imagesPerSecond: Double
+    /// Estimated seconds until the last step at the smoothed throughput.
     public var secondsLeft: Double
+    /// The scores of this step's evaluation (`TrainingRun.evaluator`), named; nil on steps without one.
+    public var evaluation: [(name: String, value: Double)]?
 }
 
 /// Training stopped because the losses stopped being numbers.
 public struct DivergenceError: Error, CustomStringConvertible {
+    /// The step whose losses were not finite.
     public let step: Int
+    /// The latest checkpoint written before the divergence, if any.
     public let lastCheckpoint: String?
+    /// One line naming the step and the last good checkpoint.
     public var description: String {
         "training diverged: the losses became NaN or infinite at step \(step); "
             + (lastCheckpoint.map { "the last good checkpoint is \($0)" } ?? "no checkpoint was written before it")
@@ -27,12 +37,17 @@ public struct DivergenceError: Error, CustomStringConvertible {
 /// checkpoints into a run folder, and can resume from its own checkpoints exactly. The run
 /// holds its folder's `RunLock` from `start` or `resume` until `close()` or deallocation.
 public final class TrainingRun {
+    /// The networks, optimisers and loss being trained.
     public let trainer: GANTrainer
+    /// The shape of both networks.
     public let model: ModelConfig
     /// The run's settings; `iterations` may grow when a resumed run is extended.
     public private(set) var training: TrainingConfig
+    /// Where samples, metrics and checkpoints go.
     public let folder: RunFolder
+    /// Generator steps completed.
     public private(set) var step: Int
+    /// Real batches drawn so far (D steps times G steps), which fixes the position in the data order.
     public private(set) var batchesConsumed: Int
     private let dataset: ImageDataset
     private let metrics: MetricsLog
@@ -58,6 +73,10 @@ public final class TrainingRun {
     /// off); set it before `run`.
     public var writesTensorBoard = true
     private var monitor: RunMonitor?
+    /// Scores the generator every `training.evaluateEvery` steps (and at the last step); its
+    /// values go into `metrics.csv`'s `evaluationColumns` and `TrainingProgress.evaluation`.
+    /// Set by the caller, which owns the classifier and reference images it needs.
+    public var evaluator: ((GANTrainer) -> [(name: String, value: Double)])?
 
     /// Columns of a sample grid; an unconditional grid has 8 rows, a conditional one a row
     /// per class (up to 16).
@@ -91,7 +110,8 @@ public final class TrainingRun {
         let trainer = try GANTrainer(model: model, training: training)
         let lock = try folder.create(overwrite: overwrite)
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, lock: lock, step: 0,
-                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
+                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath, evaluationColumns: evaluationColumns(training)),
+                              lastCheckpoint: nil)
         try run.writeConfig()
         let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
         dataset.fillBatch(real, indices: 0..<real.shape[0])
@@ -102,7 +122,9 @@ public final class TrainingRun {
     /// How long a resumed run should go on: to a new total of iterations, or of epochs
     /// (converted with the dataset's size as a new run does).
     public enum Extension: Sendable, Equatable {
+        /// To this total of generator steps.
         case iterations(Int)
+        /// To this total of passes over the data.
         case epochs(Int)
     }
 
@@ -131,10 +153,16 @@ public final class TrainingRun {
         }
         let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, lock: lock,
                               step: header.step, batchesConsumed: header.batchesConsumed,
-                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: point.path,
-                              resumeNote: point.note)
+                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step,
+                                                      evaluationColumns: evaluationColumns(training)),
+                              lastCheckpoint: point.path, resumeNote: point.note)
         if extendTo != nil { try run.writeConfig() }
         return run
+    }
+
+    /// The metrics.csv columns of a run's evaluations: none unless it evaluates.
+    private static func evaluationColumns(_ training: TrainingConfig) -> [String] {
+        (training.evaluateEvery ?? 0) > 0 ? SampleScores.scalarNames : []
     }
 
     private static func checkFits(_ dataset: ImageDataset, model: ModelConfig, training: TrainingConfig) throws {
@@ -183,11 +211,16 @@ public final class TrainingRun {
             waitBefore = loader.waitSeconds
             let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
-            let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate, waitFraction: waited / max(seconds, 1e-9))
+            let last = step == training.iterations
+            let every = training.evaluateEvery ?? 0
+            let evaluation = every > 0 && (last || step % every == 0) ? evaluator?(trainer) : nil
+            // The evaluation's time is not the step's: throughput counts training only.
+            if evaluation != nil { stepStart = DispatchTime.now().uptimeNanoseconds }
+            let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate,
+                                             waitFraction: waited / max(seconds, 1e-9), evaluation: evaluation.map { $0.map(\.value) })
             try activeMonitor().record(step: step, scalars: scalars)
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
-                            secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9)))
-            let last = step == training.iterations
+                            secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9), evaluation: evaluation))
             if last || (training.sampleEvery > 0 && step % training.sampleEvery == 0) { try writeSamples() }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
         }

@@ -3,8 +3,11 @@ import DCGANTensor
 /// A convolution layer, plain or transposed, with PyTorch's weight layout and semantics.
 /// `Conv2d` and `ConvTranspose2d` are its two kinds.
 public final class Convolution<Kernel: ConvolutionKernel>: Layer {
+    /// The weights, in PyTorch's layout for this kind of layer.
     public let weight: Parameter
+    /// One bias per output channel or feature; nil when the layer has none (before BatchNorm).
     public let bias: Parameter?
+    /// Kernel, stride and padding.
     public let geometry: ConvGeometry
     private var input = Tensor(zeros: [0])
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
@@ -57,6 +60,7 @@ public typealias Conv2d = Convolution<Conv2DKernel>
 public typealias ConvTranspose2d = Convolution<ConvTranspose2DKernel>
 
 extension Convolution where Kernel == Conv2DKernel {
+    /// A layer from `inChannels` to `outChannels` with PyTorch's arguments and default initialisation.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, bias: Bool = true) {
         self.init(weightShape: [outChannels, inChannels, kernel, kernel], outChannels: outChannels,
                   geometry: ConvGeometry(kernel: kernel, stride: stride, padding: padding), bias: bias)
@@ -64,6 +68,7 @@ extension Convolution where Kernel == Conv2DKernel {
 }
 
 extension Convolution where Kernel == ConvTranspose2DKernel {
+    /// A layer from `inChannels` to `outChannels` with PyTorch's arguments and default initialisation.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                             outputPadding: Int = 0, bias: Bool = true) {
         self.init(weightShape: [inChannels, outChannels, kernel, kernel], outChannels: outChannels,
@@ -73,11 +78,14 @@ extension Convolution where Kernel == ConvTranspose2DKernel {
 
 /// Fully connected layer, PyTorch's `nn.Linear` (weight [out, in]); input [N, in].
 public final class Linear: Layer {
+    /// The weights, in PyTorch's layout for this kind of layer.
     public let weight: Parameter
+    /// One bias per output channel or feature; nil when the layer has none (before BatchNorm).
     public let bias: Parameter?
     private var input = Tensor(zeros: [0])
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
 
+    /// A layer from `inFeatures` to `outFeatures`, weights [out, in] as PyTorch's `nn.Linear`.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
         weight = Parameter("weight", role: .weight, shape: [outFeatures, inFeatures])
         self.bias = bias ? Parameter("bias", role: .bias, shape: [outFeatures]) : nil

@@ -3,11 +3,14 @@ import DCGANTensor
 /// The class labels of the batch in flight as one-hot rows [N, classes], shared by every
 /// `JoinLabels` layer of a conditional network; the trainer sets it before each pass.
 public final class ClassCondition {
+    /// Number of classes (columns of `oneHot`).
     public let classes: Int
+    /// The class of each example of the batch in flight.
     public private(set) var labels: [Int] = []
     /// Row n holds 1 in column labels[n] and 0 elsewhere.
     public private(set) var oneHot: Tensor
 
+    /// A condition over `classes` classes, with no batch set yet.
     public init(classes: Int) {
         precondition(classes > 0, "ClassCondition: needs at least one class")
         self.classes = classes
@@ -27,10 +30,12 @@ public final class ClassCondition {
 /// with the label broadcast over H x W (Newmu's conv_cond_concat), or [N, F] -> [N, F+K].
 /// The input comes first, then the K label channels. Backward returns the input's part of the gradient.
 public final class JoinLabels: Layer {
+    /// The labels this layer joins; shared with the other network of the pair.
     public let condition: ClassCondition
     private var inputShape: [Int] = []
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
 
+    /// A layer that joins the labels of `condition`.
     public init(_ condition: ClassCondition) { self.condition = condition }
 
     public func outputShape(for s: [Int]) -> [Int]? {

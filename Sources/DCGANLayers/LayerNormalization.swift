@@ -5,9 +5,13 @@ import DCGANTensor
 /// shifted per feature unless `affine` is false. It does not depend on the rest of the batch,
 /// so it behaves the same in training and evaluation and keeps no running statistics.
 public final class LayerNorm: Layer {
+    /// Length of each row that is normalised.
     public let features: Int
+    /// Per-feature gain (gamma); nil without `affine`.
     public let scale: Parameter?
+    /// Per-feature offset (beta); nil without `affine`.
     public let shift: Parameter?
+    /// Added to the variance before its square root, against division by zero.
     public let eps: Float
     private var input = Tensor(zeros: [0])
     // Each sample's mean and 1/std, saved by forward for backward.
@@ -15,6 +19,7 @@ public final class LayerNorm: Layer {
     private var meanBuffer = ReusableTensor(), inverseStdBuffer = ReusableTensor()
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
 
+    /// Normalises rows of `features` values, as PyTorch's `nn.LayerNorm(features)`.
     public init(_ features: Int, affine: Bool = true, eps: Float = 1e-5) {
         self.features = features
         scale = affine ? Parameter("weight", role: .normScale, shape: [features]) : nil

@@ -5,15 +5,23 @@ import Dispatch
 public enum LayerProfiler {
     /// One row of the profile: a layer in a network, one pass.
     public struct Entry: Sendable {
+        /// The network's name (`G`, `D`).
         public var network: String
+        /// Position of the layer in its network.
         public var index: Int
+        /// The layer's kind (`Conv2d`, `BatchNorm`, ...).
         public var layer: String
+        /// `forward` or `backward`.
         public var pass: String
+        /// Wall-clock seconds spent in all calls.
         public var seconds = 0.0
+        /// Number of calls timed.
         public var calls = 0
+        /// Floating-point operations of all calls (forward estimates; backward counts twice that).
         public var flops = 0.0
     }
 
+    /// Whether `Sequential` times its layers (set before training starts, not during).
     nonisolated(unsafe) public static var isEnabled = false
     nonisolated(unsafe) private static var entries: [String: Entry] = [:]
 
@@ -22,6 +30,7 @@ public enum LayerProfiler {
         entries.values.sorted { ($0.network, $0.index, $0.pass) < ($1.network, $1.index, $1.pass) }
     }
 
+    /// Forgets every row recorded so far.
     public static func reset() { entries = [:] }
 
     /// Runs `body`, adding its duration to the row for (network, index, pass) when enabled.

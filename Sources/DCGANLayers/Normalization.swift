@@ -4,17 +4,25 @@ import DCGANTensor
 /// `BatchNorm1d`/`BatchNorm2d` with momentum 0.1 and eps 1e-5 by default. Without `affine`
 /// there is no learned scale and shift (the paper's supplement 8.1).
 public final class BatchNorm: Layer {
+    /// Per-channel gain (gamma); nil without `affine`.
     public let scale: Parameter?
+    /// Per-channel offset (beta); nil without `affine`.
     public let shift: Parameter?
+    /// Running average of the batch means, used in evaluation mode (`running_mean` in state dicts).
     public let runningMean: Tensor
+    /// Running average of the unbiased batch variances, used in evaluation mode (`running_var`).
     public let runningVariance: Tensor
+    /// Added to the variance before its square root, against division by zero.
     public let eps: Float
+    /// Weight of the new batch in the running averages (PyTorch's convention: 0.1).
     public let momentum: Float
+    /// True: normalise with the batch's statistics and update the running ones; false: use the running ones.
     public private(set) var isTraining = true
     private var input = Tensor(zeros: [0])
     private let savedMean: Tensor, savedInverseStd: Tensor
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
 
+    /// BatchNorm over `channels`, as PyTorch's `nn.BatchNorm2d(channels)` (gamma 1, beta 0, running variance 1).
     public init(_ channels: Int, affine: Bool = true, momentum: Float = 0.1, eps: Float = 1e-5) {
         scale = affine ? Parameter("weight", role: .normScale, shape: [channels]) : nil
         shift = affine ? Parameter("bias", role: .normShift, shape: [channels]) : nil

@@ -3,23 +3,30 @@ import DCGANTensor
 
 /// An optimiser updates parameters from their gradients and owns its per-parameter state.
 public protocol Optimizer: AnyObject {
+    /// The parameters it updates.
     var parameters: [Parameter] { get }
     /// Applies one update from the current gradients.
     func step()
     /// Everything needed to resume exactly: named state tensors and the step count.
     var stateTensors: [(name: String, tensor: Tensor)] { get }
+    /// Updates made so far (Adam's bias correction and RMSprop's decay depend on it).
     var stepCount: Int { get set }
 }
 
 /// Adam (Kingma & Ba) with PyTorch's semantics: bias-corrected moments, eps added after the
 /// square root, optional L2 weight decay added to the gradient.
 public final class Adam: Optimizer {
+    /// The parameters updated by `step`.
     public let parameters: [Parameter]
+    /// Step size.
     public var learningRate: Float
+    /// Decay of the first and second moment averages, the denominator's epsilon, and L2 weight decay added to the gradient.
     public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    /// Updates made so far (saved in checkpoints; the bias correction depends on it).
     public var stepCount = 0
     private let firstMoments: [Tensor], secondMoments: [Tensor]
 
+    /// Adam over `parameters` with the DCGAN paper's defaults (2e-4, beta1 0.5).
     public init(_ parameters: [Parameter], learningRate: Float = 2e-4, beta1: Float = 0.5, beta2: Float = 0.999,
                 eps: Float = 1e-8, weightDecay: Float = 0) {
         self.parameters = parameters
@@ -59,11 +66,15 @@ public final class Adam: Optimizer {
 /// RMSprop as the Keras tutorial uses it: gradients clipped to [-clip, clip], accumulator
 /// a = rho*a + (1-rho)*g^2, update lr_t * g / (sqrt(a) + eps) with lr_t = lr / (1 + decay * t).
 public final class RMSprop: Optimizer {
+    /// The parameters updated by `step`.
     public let parameters: [Parameter]
+    /// Step size, decay of the squared-gradient average, epsilon, the gradient clip (nil: none) and the learning-rate decay per step (Keras's `decay`).
     public let learningRate: Float, rho: Float, eps: Float, clipValue: Float?, decay: Float
+    /// Updates made so far (saved in checkpoints; the bias correction depends on it).
     public var stepCount = 0
     private let accumulators: [Tensor]
 
+    /// RMSprop over `parameters` with Keras's defaults and the Keras DCGAN tutorial's learning rate.
     public init(_ parameters: [Parameter], learningRate: Float = 8e-4, rho: Float = 0.9, eps: Float = 1e-7,
                 clipValue: Float? = 1.0, decay: Float = 1e-8) {
         self.parameters = parameters
@@ -91,11 +102,15 @@ public final class RMSprop: Optimizer {
 /// SGD with momentum and optional Nesterov, PyTorch's formulation (no dampening):
 /// b = mu*b + g; step along g + mu*b (Nesterov) or b.
 public final class SGD: Optimizer {
+    /// The parameters updated by `step`.
     public let parameters: [Parameter]
+    /// Step size, momentum coefficient, whether the momentum is Nesterov's, and L2 weight decay.
     public let learningRate: Float, momentum: Float, nesterov: Bool, weightDecay: Float
+    /// Updates made so far (saved in checkpoints; the bias correction depends on it).
     public var stepCount = 0
     private let velocities: [Tensor]
 
+    /// SGD over `parameters`, as PyTorch's `optim.SGD`.
     public init(_ parameters: [Parameter], learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
                 weightDecay: Float = 0) {
         precondition(!nesterov || momentum > 0, "Nesterov momentum needs a positive momentum")

@@ -5,11 +5,14 @@ import DCGANTensor
 /// two buffers and, more to the point, their memory traffic; its backward needs only its
 /// output either way.
 public final class Activation: Layer {
+    /// The function applied to each element.
     public let kind: ActivationKind
+    /// Whether the output overwrites the input (saves memory when nothing else needs the input).
     public let inPlace: Bool
     private var output = Tensor(zeros: [0])
     private var buffer = ReusableTensor(), inputGradient = ReusableTensor()
 
+    /// An activation of `kind`.
     public init(_ kind: ActivationKind, inPlace: Bool = false) {
         switch kind {
         case .leakyReLU(let slope): precondition(slope > 0, "LeakyReLU slope must be positive")
@@ -39,11 +42,14 @@ public final class Activation: Layer {
 /// Inverted dropout: in training, zeroes each element with probability `p` and scales the rest
 /// by 1/(1-p); in evaluation, the identity.
 public final class Dropout: Layer {
+    /// Probability that an element is zeroed in training.
     public let probability: Float
+    /// True: drop elements and scale the rest by 1 / (1 - p); false: pass the input through.
     public private(set) var isTraining = true
     private var rng: RandomGenerator
     private var mask = ReusableTensor(), output = ReusableTensor(), inputGradient = ReusableTensor()
 
+    /// Dropout with drop probability `probability` and its own seeded random stream.
     public init(_ probability: Float, seed: UInt64 = 0) {
         precondition(probability >= 0 && probability < 1, "dropout probability must be in [0, 1)")
         self.probability = probability
@@ -72,10 +78,12 @@ public final class Dropout: Layer {
 
 /// Nearest-neighbour upsampling by an integer factor (the "upsample + conv" generators).
 public final class Upsample: Layer {
+    /// How many times each pixel is repeated along each axis.
     public let factor: Int
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
     private var inputShape: [Int] = []
 
+    /// Nearest-neighbour upsampling by `factor`.
     public init(factor: Int = 2) { self.factor = factor }
 
     public func outputShape(for s: [Int]) -> [Int]? { s.count == 4 ? [s[0], s[1], s[2] * factor, s[3] * factor] : nil }
@@ -96,9 +104,11 @@ public final class Upsample: Layer {
 
 /// Views the input with another per-sample shape (e.g. a projected z as [N, C, 4, 4]).
 public final class Reshape: Layer {
+    /// The shape of one example after the layer (the batch axis is kept).
     public let sampleShape: [Int]
     private var inputShape: [Int] = []
 
+    /// Reshapes each example to `sampleShape` (same element count).
     public init(_ sampleShape: [Int]) { self.sampleShape = sampleShape }
 
     public func outputShape(for s: [Int]) -> [Int]? {

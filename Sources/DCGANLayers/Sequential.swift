@@ -2,6 +2,7 @@ import DCGANTensor
 
 /// Layers applied one after another; backward runs them in reverse.
 public final class Sequential: Layer {
+    /// The layers, in the order the input goes through them.
     public let layers: [Layer]
     /// A label for profiles ("G", "D").
     public var name: String
@@ -12,6 +13,7 @@ public final class Sequential: Layer {
     /// zeroing and freezing allocate nothing in the training loop.
     public let parameters: [Parameter]
 
+    /// Chains `layers`; `name` labels the network in profiles.
     public init(_ layers: [Layer], name: String = "net") {
         self.layers = layers
         self.name = name
@@ -46,6 +48,7 @@ public final class Sequential: Layer {
         layers.enumerated().flatMap { index, layer in layer.buffers.map { ("\(index).\($0.name)", $0.tensor) } }
     }
 
+    /// Each layer's tensors under its index ("0.weight", "1.running_mean"), as PyTorch's `nn.Sequential` names them.
     public var namedTensors: [(name: String, tensor: Tensor)] {
         layers.enumerated().flatMap { index, layer in layer.namedTensors.map { ("\(index).\($0.name)", $0.tensor) } }
     }

@@ -2,10 +2,15 @@ import Foundation
 
 /// The pointwise non-linearities of the DCGAN family.
 public enum ActivationKind: Sendable, Equatable, Codable {
+    /// max(x, 0).
     case relu
+    /// x for x > 0, slope * x otherwise (the DCGAN discriminator's, slope 0.2).
     case leakyReLU(slope: Float)
+    /// x for x > 0, alpha * (e^x - 1) otherwise.
     case elu(alpha: Float)
+    /// The hyperbolic tangent: the generator's output, in [-1, 1].
     case tanh
+    /// 1 / (1 + e^-x).
     case sigmoid
 }
 

@@ -5,11 +5,16 @@
 /// convolution, run from the small side to the large: its output size is
 /// `(size - 1) * stride - 2*padding + kernel + outputPadding`.
 public struct ConvGeometry: Sendable, Equatable, Codable {
+    /// Side of the square kernel, in pixels.
     public var kernel: Int
+    /// Step between kernel positions (for a transposed convolution: the upsampling factor).
     public var stride: Int
+    /// Zero padding added to each border of the input (for a transposed convolution: cropped from the output).
     public var padding: Int
+    /// Extra rows and columns a transposed convolution adds on one side to reach an odd output size.
     public var outputPadding: Int
 
+    /// A geometry with PyTorch's defaults: stride 1, no padding.
     public init(kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) {
         precondition(kernel >= 1 && stride >= 1 && padding >= 0, "invalid convolution geometry")
         precondition(outputPadding >= 0 && outputPadding < max(stride, 1) || outputPadding == 0,

@@ -10,6 +10,7 @@ public final class ConvWorkspace: @unchecked Sendable {
     var unfoldedInput: TensorStorage?
     /// Per-thread scratch of the per-sample paths (see `PerSample`).
     var threadScratch: [ConvThreadScratch] = []
+    /// Empty scratch: buffers are allocated on first use and kept for the next call.
     public init() {}
 }
 
@@ -55,9 +56,14 @@ public protocol ConvolutionKernel {
     /// True when the products run from the small side to the large one (ConvTranspose2d):
     /// the work then scales with the input's size instead of the output's.
     static var isTransposed: Bool { get }
+    /// The output shape for `input` [N, C, H, W] and `weight`, or nil if they do not fit together.
     static func outputShape(input: [Int], weight: [Int], geometry: ConvGeometry) -> [Int]?
+    /// Writes the convolution of `input` with `weight` (plus `bias`) into `output`; `workspace`
+    /// keeps scratch buffers (and the unfolded input for the backward pass) between calls.
     static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, output: Tensor,
                         workspace: ConvWorkspace)
+    /// From dL/d(output), writes dL/d(input) into `inputGradient` and adds dL/d(weight) and
+    /// dL/d(bias) to `weightGradient` and `biasGradient`; a nil target is skipped.
     static func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, geometry: ConvGeometry,
                          inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?, workspace: ConvWorkspace)
 }
@@ -186,6 +192,7 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
         return h >= 1 && w >= 1 ? [input[0], weight[1], h, w] : nil
     }
 
+    /// Transposed convolution of `input` [N, in, H, W] with `weight` [in, out, k, k] (PyTorch's layout), plus `bias`.
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry,
                                output: Tensor, workspace: ConvWorkspace) {
         let (n, cin, hi, wi) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])

@@ -8,6 +8,7 @@ import Dispatch
 /// Computes C = alpha * op(A) * op(B) + beta * C for row-major matrices, where op(A) is
 /// m x k and op(B) is k x n; lda/ldb/ldc are row strides.
 public protocol GEMMEngine: Sendable {
+    /// C = alpha * op(A) * op(B) + beta * C (see the protocol), split over the engine's threads.
     func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                alpha: Float, a: UnsafePointer<Float>, lda: Int,
                b: UnsafePointer<Float>, ldb: Int,
@@ -17,6 +18,7 @@ public protocol GEMMEngine: Sendable {
                      alpha: Float, a: UnsafePointer<Float>, lda: Int,
                      b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int)
+    /// Sets how many threads `sgemm` may use (engines that split over `Parallelism`'s threads ignore it).
     func setThreadCount(_ count: Int)
 }
 
@@ -66,6 +68,7 @@ public enum GEMM {
 /// with as many threads as cores that spinning starves the convolution loops that run between
 /// the products (measured: 20% of a training step).
 public struct OpenBLASEngine: GEMMEngine {
+    /// The engine; sets OpenBLAS to one thread of its own (the product is split over ours).
     public init() { openblas_set_num_threads(1) }
 
     public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
@@ -166,6 +169,7 @@ func splitOverThreads(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: I
 /// The plain triple loop, accumulated in Double: the reference the fast engines are tested
 /// against, and a backend that works anywhere.
 public struct ReferenceGEMMEngine: GEMMEngine {
+    /// The reference engine (no state).
     public init() {}
 
     public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

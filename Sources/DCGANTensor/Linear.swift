@@ -1,5 +1,6 @@
 /// Fully connected layer kernels, PyTorch layout: weight [out, in], y = x W^T + b.
 public enum LinearKernel {
+    /// Writes y = x W^T + b for `input` [N, in] into `output` [N, out].
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, output: Tensor) {
         let (batch, inFeatures, outFeatures) = (input.shape[0], weight.shape[1], weight.shape[0])
         if let bias {

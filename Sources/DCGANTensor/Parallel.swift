@@ -57,6 +57,8 @@ extension Parallelism {
 
 /// Wraps a value that is shared across threads by construction (disjoint writes).
 public struct UncheckedSendable<Value>: @unchecked Sendable {
+    /// The wrapped value.
     public let value: Value
+    /// Wraps `value`; the caller promises that threads touch disjoint parts of it.
     public init(_ value: Value) { self.value = value }
 }

@@ -10,6 +10,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
     /// The four 64-bit words of xoshiro256** state; saved in checkpoints to resume exactly.
     public var state: [UInt64]
 
+    /// A generator whose whole stream is fixed by `seed`.
     public init(seed: UInt64) {
         var mix = seed
         func splitMix() -> UInt64 {
@@ -22,11 +23,13 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         state = [splitMix(), splitMix(), splitMix(), splitMix()]
     }
 
+    /// Restores a generator from `state` (as saved in checkpoints), continuing its stream exactly.
     public init(state: [UInt64]) {
         precondition(state.count == 4 && state.contains { $0 != 0 }, "invalid generator state")
         self.state = state
     }
 
+    /// The next 64 random bits of the stream.
     public mutating func next() -> UInt64 {
         let result = ((state[1] &* 5) << 7 | (state[1] &* 5) >> 57) &* 9
         let t = state[1] << 17

@@ -2,6 +2,7 @@
 public final class TensorStorage: @unchecked Sendable {
     /// The first element; the storage owns `count` elements from here.
     public let base: UnsafeMutablePointer<Float>
+    /// Number of Float elements owned.
     public let count: Int
 
     init(count: Int) {
@@ -20,7 +21,9 @@ public final class TensorStorage: @unchecked Sendable {
 /// `Tensor` is a small value holding a shape and a reference to its storage: copying a tensor
 /// or reshaping it shares the numbers (like a PyTorch view); `copy()` makes an independent one.
 public struct Tensor: @unchecked Sendable {
+    /// Extent of each axis, outermost first (NCHW for images).
     public private(set) var shape: [Int]
+    /// The elements; shared with the tensors this one was reshaped from or to.
     public let storage: TensorStorage
 
     /// A tensor of zeros with the given shape.
@@ -50,6 +53,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
+    /// Number of axes.
     public var rank: Int { shape.count }
     /// Row-major strides, in elements.
     public var strides: [Int] {
@@ -62,7 +66,9 @@ public struct Tensor: @unchecked Sendable {
         return result
     }
 
+    /// The first element, for kernels that loop over raw memory; valid while the tensor lives.
     public var pointer: UnsafeMutablePointer<Float> { storage.base }
+    /// All elements as a buffer (row-major); valid while the tensor lives.
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: storage.base, count: count) }
 
     /// The same numbers seen with another shape; one dimension may be -1 (inferred).
@@ -90,6 +96,7 @@ public struct Tensor: @unchecked Sendable {
     /// The numbers as a Swift array (row-major).
     public var array: [Float] { Array(buffer) }
 
+    /// Element `index` of the row-major (flattened) tensor.
     public subscript(index: Int) -> Float {
         get { storage.base[index] }
         nonmutating set { storage.base[index] = newValue }
@@ -106,6 +113,7 @@ public struct Tensor: @unchecked Sendable {
 }
 
 extension Tensor: CustomStringConvertible {
+    /// The shape and the first few values, for debugging.
     public var description: String {
         let preview = array.prefix(8).map { String(format: "%.4g", Double($0)) }.joined(separator: ", ")
         return "Tensor\(shape)[\(preview)\(count > 8 ? ", ..." : "")]"
@@ -116,6 +124,7 @@ extension Tensor: CustomStringConvertible {
 /// it must hold changes: this keeps memory allocation out of the training loop.
 public struct ReusableTensor: Sendable {
     private var tensor: Tensor?
+    /// An empty holder; the first `get` allocates.
     public init() {}
 
     /// A tensor of the given shape, reused if the previous one had the same shape.

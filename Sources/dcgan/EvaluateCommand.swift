@@ -7,12 +7,15 @@ import DCGANTensor
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Score generated images: the Fréchet distance between classifier features of samples and of real test images (lower is better).",
+        abstract: "Score generated images against real ones: Fréchet distance, KID, precision and recall, and the class histogram of the samples.",
         discussion: """
-            The classifier is trained on the dataset's labelled training split by this tool the first time \
-            (about a minute) and saved to --classifier; the reference statistics come from the test split. \
-            Samples come from a checkpoint or from a uint8 .npy file (N x H x W or N x H x W x C), so that \
-            images made by other tools can be scored the same way.
+            All statistics use the features of a classifier that this tool trains on the dataset's labelled training \
+            split the first time (about two CPU-minutes for 60,000 28x28 images: a minute on two idle cores) and keeps under \
+            \(ClassifierCache.defaultFolder), in a file named after the dataset, split, image size, channels and a \
+            fingerprint of the data; a classifier trained on other data is refused. The reference images are the \
+            dataset's test split where it has one (mnist, fashion-mnist, cifar10), else its training images. Samples \
+            come from a checkpoint (scored against the dataset it was trained on unless --dataset says otherwise) or \
+            from a uint8 .npy file (N x H x W or N x H x W x C), so that images made by other tools are scored the same way.
             """)
 
     @Option(help: "Checkpoint whose generator makes the samples (or a run folder: its latest checkpoint).")
@@ -21,16 +24,22 @@ struct EvaluateCommand: ParsableCommand {
     var npy: String?
     @Option(help: "Number of samples generated from the checkpoint.")
     var count = 10_000
-    @Option(help: "Seed for the latent vectors.")
+    @Option(help: "Seed for the latent vectors and the KID subsets.")
     var seed: UInt64 = 1
     @Flag(help: "Generate with each batch's BatchNorm statistics instead of the running averages.")
     var batchStats = false
-    @Option(help: "Folder holding the labelled dataset (MNIST-format IDX files).")
-    var dataRoot = MNISTDataset.defaultRoot
-    @Option(help: "Classifier file: loaded if present, else trained and saved here.")
-    var classifier = "runs/fashion-mnist-classifier.dcgan"
+    @Option(help: "Labelled dataset of the real images: \(DatasetCatalog.names.joined(separator: ", ")). Default: the checkpoint's, else fashion-mnist.")
+    var dataset: String?
+    @Option(help: "Folder (or file) holding the dataset. Default: the checkpoint's, else \(MNISTDataset.defaultRoot).")
+    var dataRoot: String?
+    @Option(help: "Classifier file: loaded if present (and trained on this data), else trained and saved here. Default: one per dataset under \(ClassifierCache.defaultFolder).")
+    var classifier: String?
     @Option(help: "Training epochs when the classifier has to be trained.")
-    var classifierEpochs = 3
+    var classifierEpochs = ClassifierCache.defaultEpochs
+    @Option(help: "Feature vectors per KID subset (fewer when a set is smaller).")
+    var kidSubsetSize = KernelDistance.defaultSubsetSize
+    @Option(help: "Number of KID subsets whose estimates are averaged.")
+    var kidSubsets = KernelDistance.defaultSubsets
     @Flag(help: "Also the paper's 1-nearest-neighbour test (supplement 8.1): a 1-NN classifier in pixel space fitted on the labelled samples (a conditional checkpoint's), its error on the real test set, beside the same fitted on as many real training images.")
     var nn = false
     @OptionGroup var threadOptions: ThreadOptions
@@ -38,29 +47,48 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try threadOptions.apply()
         guard (checkpoint == nil) != (npy == nil) else { throw ConfigError("give exactly one of --checkpoint and --npy") }
-        guard count >= 2 else { throw ConfigError("--count must be at least 2") }
-        let test = try MNISTDataset.load(root: dataRoot, split: .test)
-        let scorer = try loadOrTrainClassifier(test: test)
-        let samples = try loadSamples(size: scorer.imageSize, channels: scorer.channels)
-        let real = scorer.statistics(count: test.count) { test.fillBatch($0, indices: $1) }
-        let fake = scorer.statistics(count: samples.count) { samples.fillBatch($0, indices: $1) }
-        let distance = real.frechetDistance(to: fake)
-        print(String(format: "Fréchet distance %.3f over %d samples (classifier test accuracy %.2f%%)",
-                     distance, samples.count, scorer.testAccuracy * 100))
-        var json: [String: Any] = ["frechet_distance": distance, "samples": samples.count, "classifier_accuracy": scorer.testAccuracy,
-                                   "source": checkpoint ?? npy ?? ""]
+        guard count > PrecisionRecall.defaultK else { throw ConfigError("--count must be at least \(PrecisionRecall.defaultK + 1) (precision and recall use \(PrecisionRecall.defaultK) neighbours)") }
+        guard kidSubsetSize >= 2, kidSubsets >= 1 else { throw ConfigError("--kid-subset-size must be at least 2 and --kid-subsets at least 1") }
+        let source = try SampleSource(checkpoint: checkpoint, npy: npy)
+        let name = dataset ?? source.training?.dataset ?? "fashion-mnist"
+        let root = dataRoot ?? (dataset == nil ? source.training?.dataRoot : nil) ?? MNISTDataset.defaultRoot
+        let data = try ScoringData.load(dataset: name, root: root, imageSize: source.imageSize, channels: source.channels,
+                                        options: (dataset == nil ? try source.training?.datasetOptions() : nil) ?? DatasetOptions())
+        let path = classifier ?? ClassifierCache.defaultPath(for: data.provenance)
+        let model = try ClassifierCache.loadOrTrain(path: path, provenance: data.provenance, train: data.classifierTraining,
+                                                    test: data.classifierTest, epochs: classifierEpochs) { print($0) }
+        let samples = try source.samples(count: count, seed: seed, batchStatistics: batchStats)
+        let scorer = SampleScorer(classifier: model, reference: data.reference, referenceDescription: data.referenceDescription,
+                                  kidSubsetSize: kidSubsetSize, kidSubsets: kidSubsets)
+        let scores = scorer.score(samples, seed: seed)
+        print(String(format: "reference: %@; classifier %@ (test accuracy %.2f%%)", data.referenceDescription, path, model.testAccuracy * 100))
+        print(String(format: "Fréchet distance %.3f over %d samples", scores.frechetDistance, samples.count))
+        print(String(format: "KID %.5f ± %.5f (%d subsets of %d)", scores.kernelDistance.mean, scores.kernelDistance.standardDeviation,
+                     scores.kernelDistance.subsets, scores.kernelDistance.subsetSize))
+        print(String(format: "precision %.4f  recall %.4f (k = %d nearest neighbours)", scores.precisionRecall.precision,
+                     scores.precisionRecall.recall, PrecisionRecall.defaultK))
+        let classNames = data.reference.classNames
+        let histogram = scores.histogram.counts.enumerated().map { "\(classNames?[safe: $0.offset] ?? String($0.offset)) \($0.element)" }
+        print("predicted classes: " + histogram.joined(separator: ", "))
+        print(String(format: "class entropy %.4f of at most %.4f (log %d)", scores.histogram.entropy, scores.histogram.maximumEntropy,
+                     scores.histogram.counts.count))
+        var json: [String: Any] = Dictionary(uniqueKeysWithValues: scores.scalars.map { ($0.name, $0.value as Any) })
+        json.merge(["samples": samples.count, "classifier_accuracy": model.testAccuracy, "classifier": path, "source": checkpoint ?? npy ?? "",
+                    "reference_dataset": name, "reference_split": data.referenceSplit, "reference_count": data.reference.count,
+                    "class_counts": scores.histogram.counts, "class_entropy_max": scores.histogram.maximumEntropy,
+                    "kid_subsets": scores.kernelDistance.subsets, "kid_subset_size": scores.kernelDistance.subsetSize]) { $1 }
         if samples.labels != nil {
             // Samples asked for class k that the independent classifier also calls k.
-            let agreement = scorer.accuracy(on: samples)
+            let agreement = model.accuracy(on: samples)
             print(String(format: "samples classified as the class they were made for: %.2f%%", agreement * 100))
             json["class_agreement"] = agreement
         }
         if nn {
             guard samples.labels != nil else { throw ConfigError("--nn needs labelled samples: a conditional checkpoint") }
-            let train = try MNISTDataset.load(root: dataRoot, split: .train)
+            let train = data.classifierTraining
             let realReferences = train.subset(Array(0..<min(samples.count, train.count)))
-            let generatedError = NearestNeighbour.errorRate(references: samples, test: test)
-            let realError = NearestNeighbour.errorRate(references: realReferences, test: test)
+            let generatedError = NearestNeighbour.errorRate(references: samples, test: data.classifierTest)
+            let realError = NearestNeighbour.errorRate(references: realReferences, test: data.classifierTest)
             print(String(format: "1-NN test error: %.2f%% fitted on %d samples, %.2f%% fitted on %d real training images",
                          generatedError * 100, samples.count, realError * 100, realReferences.count))
             json["nn_error_samples"] = generatedError
@@ -68,44 +96,47 @@ struct EvaluateCommand: ParsableCommand {
         }
         print("JSON " + String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self))
     }
+}
 
-    private func loadOrTrainClassifier(test: ImageDataset) throws -> FeatureClassifier {
-        if FileManager.default.fileExists(atPath: classifier) { return try FeatureClassifier.load(path: classifier) }
-        guard classifierEpochs >= 1 else { throw ConfigError("--classifier-epochs must be at least 1") }
-        let train = try MNISTDataset.load(root: dataRoot, split: .train)
-        let model = FeatureClassifier(imageSize: train.height, channels: train.channels, classes: MNISTDataset.classCount)
-        print("training the scoring classifier on \(train.count) images (once; saved to \(classifier))")
-        model.train(on: train, test: test, epochs: classifierEpochs, seed: 2015) { epoch, loss in
-            print(String(format: "  epoch %d  loss %.4f", epoch, loss))
-        }
-        print(String(format: "  test accuracy %.2f%%", model.testAccuracy * 100))
-        let folder = (classifier as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        try AtomicFile.write(try model.encode(), to: classifier, overwrite: false)
-        return model
-    }
+/// Where `dcgan evaluate` gets its samples: a checkpoint's generator or a uint8 .npy file.
+private struct SampleSource {
+    let imageSize: Int, channels: Int
+    /// The checkpoint's training settings (its dataset is the natural reference).
+    let training: TrainingConfig?
+    private let generator: (trainer: GANTrainer, model: ModelConfig, path: String)?
+    private let npy: (path: String, count: Int, pixels: [UInt8])?
 
-    /// The samples as a uint8 dataset of the classifier's shape.
-    private func loadSamples(size: Int, channels: Int) throws -> ImageDataset {
+    init(checkpoint: String?, npy: String?) throws {
         if let npy {
             let (shape, values) = try NPYReader.readUInt8(path: npy)
-            let fits = shape.count >= 3 && shape[1] == size && shape[2] == size && (shape.count == 3 ? 1 : shape[3]) == channels
-            guard fits, shape.count <= 4, shape[0] >= 2 else {
-                throw DataError(path: npy, "holds an array of shape \(shape); the classifier scores N x \(size) x \(size)\(channels == 1 ? "" : " x \(channels)") images")
+            guard (3...4).contains(shape.count), shape[1] == shape[2], shape[0] > PrecisionRecall.defaultK,
+                  shape.count == 3 || [1, 3].contains(shape[3]) else {
+                throw DataError(path: npy, "holds an array of shape \(shape); scoring needs N x S x S or N x S x S x C uint8 images (C 1 or 3, N at least \(PrecisionRecall.defaultK + 1))")
             }
-            return ImageDataset(count: shape[0], channels: channels, height: size, width: size,
-                                pixels: channels == 1 ? values : SampleExport.nchw(fromNHWC: values, channels: channels, size: size))
+            (imageSize, channels, training, generator) = (shape[1], shape.count == 3 ? 1 : shape[3], nil, nil)
+            self.npy = (npy, shape[0], values)
+        } else {
+            let path = try CheckpointArgument.resolve(checkpoint!)
+            let (trainer, header) = try Checkpoint.load(path: path)
+            let shape = header.model.sampleShape
+            (imageSize, channels, training, generator, self.npy) = (shape[2], shape[0], header.training, (trainer, header.model, path), nil)
         }
-        let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint!))
-        let model = header.model
-        guard model.sampleShape == [channels, size, size] else {
-            throw DataError(path: checkpoint!, "makes \(model.summary) images; the classifier scores \(size)x\(size)x\(channels)")
+    }
+
+    /// The samples as a uint8 dataset (labelled for a conditional checkpoint).
+    func samples(count: Int, seed: UInt64, batchStatistics: Bool) throws -> ImageDataset {
+        if let npy {
+            return ImageDataset(count: npy.count, channels: channels, height: imageSize, width: imageSize,
+                                pixels: channels == 1 ? npy.pixels : SampleExport.nchw(fromNHWC: npy.pixels, channels: channels, size: imageSize))
         }
+        let (trainer, model, _) = generator!
         // A conditional model makes every class in turn, as many of each.
         let labels = model.isConditional ? (0..<count).map { $0 % model.classes } : nil
-        let images = SampleExport.generate(trainer, count: count, seed: seed, labels: labels, batchStatistics: batchStats)
-        let bytes = SampleExport.bytesNHWC(images)
-        return ImageDataset(count: count, channels: channels, height: size, width: size,
-                            pixels: channels == 1 ? bytes : SampleExport.nchw(fromNHWC: bytes, channels: channels, size: size), labels: labels)
+        return SampleExport.dataset(SampleExport.generate(trainer, count: count, seed: seed, labels: labels, batchStatistics: batchStatistics),
+                                    labels: labels)
     }
+}
+
+private extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -25,8 +25,8 @@ struct NearestCommand: ParsableCommand {
     var compare = 1000
     @Option(help: "Seed for the latent vectors and for the choice of test images.")
     var seed: UInt64 = 1
-    @Option(help: "The scoring classifier file (`dcgan evaluate` makes it).")
-    var classifier = "runs/fashion-mnist-classifier.dcgan"
+    @Option(help: "The scoring classifier file (`dcgan evaluate` makes it). Default: the one `dcgan evaluate` keeps for these training images under \(ClassifierCache.defaultFolder).")
+    var classifier: String?
     @Option(help: "Folder holding Fashion-MNIST (MNIST-format IDX files).")
     var dataRoot = MNISTDataset.defaultRoot
     @Flag(help: "Normalise with each batch's statistics instead of the running averages.")
@@ -37,20 +37,21 @@ struct NearestCommand: ParsableCommand {
         guard (1...64).contains(k) else { throw ConfigError("--k must be between 1 and 64") }
         guard compare >= 1 else { throw ConfigError("--compare must be at least 1") }
         for name in ["nearest-pixels.png", "nearest-features.png"] { _ = try experiment.path(name) }
-        guard FileManager.default.fileExists(atPath: classifier) else {
-            throw ConfigError("no classifier at \(classifier): `dcgan evaluate` makes it (or name one with --classifier)")
-        }
-        let scorer = try FeatureClassifier.load(path: classifier)
         let (trainer, header) = try experiment.load()
         let model = header.model
-        guard model.imageSize == scorer.imageSize, model.channels == scorer.channels else {
-            throw ConfigError("the model makes \(model.imageSize)x\(model.imageSize) images of \(model.channels) channel(s) but the classifier takes \(scorer.imageSize)x\(scorer.imageSize) of \(scorer.channels)")
-        }
         let train = try MNISTDataset.load(root: dataRoot, split: .train)
         let test = try MNISTDataset.load(root: dataRoot, split: .test)
         guard train.height == model.imageSize, train.width == model.imageSize, train.channels == model.channels else {
             throw DataError(path: dataRoot, "holds \(train.width)x\(train.height) images of \(train.channels) channel(s); the model makes \(model.imageSize)x\(model.imageSize) of \(model.channels)")
         }
+        // The classifier `dcgan evaluate` trained on these very images (MNIST and Fashion-MNIST share a format).
+        let datasetName = ["mnist", "fashion-mnist"].contains(header.training.dataset) ? header.training.dataset : "fashion-mnist"
+        let provenance = FeatureClassifier.Provenance(dataset: datasetName, split: DataSplit.train.rawValue, images: train)
+        let classifierPath = classifier ?? ClassifierCache.defaultPath(for: provenance)
+        guard FileManager.default.fileExists(atPath: classifierPath) else {
+            throw ConfigError("no classifier at \(classifierPath): `dcgan evaluate` makes it (or name one with --classifier)")
+        }
+        let scorer = try ClassifierCache.load(path: classifierPath, expecting: provenance)
         guard k <= train.count else { throw ConfigError("--k \(k) exceeds the \(train.count) training images") }
 
         // The first `count` samples are the ones shown; all of them enter the mean distance.

@@ -26,6 +26,12 @@ final class ProgressDisplay {
             print(text)
             fflush(nil)
         }
+        if let scores = p.evaluation {
+            // A line of its own that stays, above the live line.
+            finish()
+            print("step \(p.step) scores: " + scores.map { "\($0.name) " + String(format: "%.4g", $0.value) }.joined(separator: "  "))
+            fflush(nil)
+        }
     }
 
     /// Ends the live line so that later output starts on a fresh line.

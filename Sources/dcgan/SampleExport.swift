@@ -33,6 +33,15 @@ enum SampleExport {
         generate(trainer, z: latent(trainer, count: count, seed: seed), labels: labels, batchStatistics: batchStatistics)
     }
 
+    /// Generated images in [-1, 1] as a uint8 dataset, quantised as the PNG and .npy files
+    /// are, so that a score of generated images and of the same images read back agree.
+    static func dataset(_ images: Tensor, labels: [Int]? = nil) -> ImageDataset {
+        let (count, channels, size) = (images.shape[0], images.shape[1], images.shape[2])
+        let bytes = bytesNHWC(images)
+        return ImageDataset(count: count, channels: channels, height: size, width: size,
+                            pixels: channels == 1 ? bytes : nchw(fromNHWC: bytes, channels: channels, size: size), labels: labels)
+    }
+
     /// N x H x W x C bytes -> N x C x H x W (the layout datasets hold).
     static func nchw(fromNHWC bytes: [UInt8], channels c: Int, size: Int) -> [UInt8] {
         let plane = size * size, n = bytes.count / (plane * c)

@@ -66,10 +66,17 @@ struct TrainCommand: ParsableCommand {
     var noTensorboard = false
     @Option(help: "Keep only the newest N checkpoints (0: keep all). Default 0.")
     var keepLast: Int?
+    @Option(help: "Score the generator every N iterations and at the end (Fréchet distance, KID, precision, recall, class entropy, as `dcgan evaluate` does) into metrics.csv; needs a labelled dataset. Default 0: never.")
+    var evalEvery: Int?
+    @Option(help: "Classifier file of --eval-every (as `dcgan evaluate --classifier`). Default: one per dataset under \(ClassifierCache.defaultFolder).")
+    var classifier: String?
+    @Option(help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).")
+    var evalSamples: Int?
 
     func run() throws {
         try threadOptions.apply()
         let run: TrainingRun
+        var evaluation: TrainingEvaluation?
         if let resume {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
             run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo) { training, model in
@@ -83,6 +90,9 @@ struct TrainCommand: ParsableCommand {
             StopSignals.install()
             if let note = run.resumeNote { print(note) }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
+            if (run.training.evaluateEvery ?? 0) > 0 {
+                evaluation = try TrainingEvaluation(training: run.training, model: run.model, classifier: classifier)
+            }
         } else {
             let architecture = try modelOptions.architecture()
             var selection = TrainingConfig.defaults(for: architecture)
@@ -104,10 +114,12 @@ struct TrainCommand: ParsableCommand {
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
             // From here a signal stops cleanly: even a run stopped while it sets up gets a checkpoint.
             StopSignals.install()
+            if (training.evaluateEvery ?? 0) > 0 { evaluation = try TrainingEvaluation(training: training, model: model, classifier: classifier) }
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
         }
+        if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
         run.writesTensorBoard = !noTensorboard
         // What was said so far reaches a log file now, not with the first progress line (which flushes too).
         fflush(nil)
@@ -168,6 +180,8 @@ struct TrainCommand: ParsableCommand {
         t.checkpointEvery = checkpointEvery ?? t.checkpointEvery
         t.logEvery = logEvery ?? t.logEvery
         t.keepLast = keepLast
+        t.evaluateEvery = evalEvery ?? t.evaluateEvery
+        t.evaluationSamples = evalSamples ?? t.evaluationSamples
         guard t.batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(t.batchSize)") }
         guard dSteps >= 1 else { throw ConfigError("--d-steps must be at least 1") }
         if let iterations {

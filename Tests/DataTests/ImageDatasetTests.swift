@@ -58,3 +58,22 @@ import Testing
         #expect(resized.pixels == [100, 20, 255, 1])
     }
 }
+
+@Suite struct ImageDatasetFingerprintTests {
+    @Test func fingerprintFollowsTheContentNotTheStorage() {
+        let a = ImageDataset.fake(count: 6, channels: 1, size: 4, seed: 1)
+        #expect(a.fingerprint == a.fingerprint && a.fingerprint.count == 8)
+        // A copy in another array, and a view picking every image, hold the same data.
+        #expect(ImageDataset(count: 6, channels: 1, height: 4, width: 4, pixels: a.pixels, labels: a.labels).fingerprint == a.fingerprint)
+        #expect(a.subset(Array(0..<6)).fingerprint == a.fingerprint)
+        // Other pixels, other labels, another shape of the same bytes, or no labels: another fingerprint.
+        var pixels = a.pixels
+        pixels[5] ^= 1
+        let others = [ImageDataset(count: 6, channels: 1, height: 4, width: 4, pixels: pixels, labels: a.labels),
+                      ImageDataset(count: 6, channels: 1, height: 4, width: 4, pixels: a.pixels, labels: a.labels!.map { ($0 + 1) % 10 }),
+                      ImageDataset(count: 6, channels: 1, height: 2, width: 8, pixels: a.pixels, labels: a.labels),
+                      ImageDataset(count: 6, channels: 1, height: 4, width: 4, pixels: a.pixels),
+                      a.subset([1, 0, 2, 3, 4, 5])]
+        #expect(Set(others.map(\.fingerprint) + [a.fingerprint]).count == others.count + 1)
+    }
+}

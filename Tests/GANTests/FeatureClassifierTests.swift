@@ -24,9 +24,14 @@ import Testing
         #expect(losses.count == 3 && losses.last! < losses.first!)
         #expect(classifier.testAccuracy > 0.95)
         let path = NSTemporaryDirectory() + "classifier-\(UUID().uuidString).dcgan"
+        #expect(throws: ConfigError.self) { _ = try classifier.encode() }  // nothing says what it was trained on
+        classifier.provenance = FeatureClassifier.Provenance(dataset: "two-class", split: "train", images: train)
         try AtomicFile.write(try classifier.encode(), to: path, overwrite: false)
         let loaded = try FeatureClassifier.load(path: path)
         #expect(loaded.testAccuracy == classifier.testAccuracy)
+        #expect(loaded.provenance == classifier.provenance && loaded.width == FeatureClassifier.defaultWidth)
+        #expect(loaded.predictions(count: test.count) { test.fillBatch($0, indices: $1) }
+                    == classifier.predictions(count: test.count) { test.fillBatch($0, indices: $1) })
         let a = classifier.statistics(count: test.count) { test.fillBatch($0, indices: $1) }
         let b = loaded.statistics(count: test.count) { test.fillBatch($0, indices: $1) }
         #expect(a == b)
@@ -35,5 +40,29 @@ import Testing
         damaged[3] ^= 1
         try AtomicFile.write(damaged, to: path, overwrite: true)
         #expect(throws: DataError.self) { _ = try FeatureClassifier.load(path: path) }
+    }
+
+    @Test func cacheTrainsOnceAndRefusesAClassifierOfOtherData() throws {
+        let train = twoClassDataset(count: 64, seed: 4), test = twoClassDataset(count: 32, seed: 5)
+        let provenance = FeatureClassifier.Provenance(dataset: "two-class", split: "train", images: train)
+        #expect(provenance.fileName == "two-class-train-8x8x1-\(train.fingerprint).dcgan")
+        let path = Tiny.folder("classifier-cache") + "/" + provenance.fileName
+        var lines: [String] = []
+        let trained = try ClassifierCache.loadOrTrain(path: path, provenance: provenance, train: train, test: test, epochs: 1) { lines.append($0) }
+        #expect(lines.count == 3 && lines[0].contains("two-class train 8x8x1"))
+        lines = []
+        let cached = try ClassifierCache.loadOrTrain(path: path, provenance: provenance, train: train, test: test, epochs: 1) { lines.append($0) }
+        #expect(lines.isEmpty && cached.testAccuracy == trained.testAccuracy)
+        // Same name, shape and split, other images (MNIST where Fashion-MNIST was trained): refused.
+        let other = FeatureClassifier.Provenance(dataset: "two-class", split: "train", images: twoClassDataset(count: 64, seed: 6))
+        #expect(other.fingerprint != provenance.fingerprint)
+        do {
+            _ = try ClassifierCache.loadOrTrain(path: path, provenance: other, train: train, test: test) { _ in }
+            Issue.record("a classifier of other data was accepted")
+        } catch {
+            let message = String(describing: error)
+            #expect(!message.contains("\n") && message.contains(path))
+            #expect(message.contains(provenance.description) && message.contains(other.description))
+        }
     }
 }

@@ -229,7 +229,9 @@ private func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool 
         guard FileManager.default.isExecutableFile(atPath: CommandLineTests.tool) else { return }
         let run = try Self.tinyRun("nearest"), out = Tiny.folder("nearest-out"), data = Self.mnistFolder(train: 20, test: 6)
         let classifier = out + "/classifier.dcgan"
-        try AtomicFile.write(FeatureClassifier(imageSize: 28, channels: 1, classes: 10).encode(), to: classifier, overwrite: false)
+        let untrained = FeatureClassifier(imageSize: 28, channels: 1, classes: 10)
+        untrained.provenance = .init(dataset: "fashion-mnist", split: "train", images: try MNISTDataset.load(root: data, split: .train))
+        try AtomicFile.write(untrained.encode(), to: classifier, overwrite: false)
         let outcome = try CommandLineTests.run(["nearest", "--checkpoint", run, "--out", out, "--count", "2", "--k", "3", "--compare", "4",
                                                 "--classifier", classifier, "--data-root", data])
         #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -239,5 +241,8 @@ private func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool 
                                             "--data-root", data], mentions: "`dcgan evaluate` makes it")
         try CommandLineTests.expectFailure(["nearest", "--checkpoint", run, "--out", Tiny.folder("nearest-bad"), "--k", "30",
                                             "--classifier", classifier, "--data-root", data], mentions: "exceeds the 20 training images")
+        // A classifier of other images is refused, not silently used.
+        try CommandLineTests.expectFailure(["nearest", "--checkpoint", run, "--out", Tiny.folder("nearest-bad"), "--classifier", classifier,
+                                            "--data-root", Self.mnistFolder(train: 21, test: 6)], mentions: "this classifier was trained on fashion-mnist train")
     }
 }

@@ -4,9 +4,11 @@
 /// The matrix square roots come from symmetric eigendecompositions, so the trace term is
 /// computed from a symmetric positive semi-definite matrix (no complex parts to discard).
 public struct GaussianStatistics: Sendable, Equatable {
+    /// Mean of each feature.
     public let mean: [Double]
     /// Row-major d x d covariance (divided by n - 1, as NumPy's `cov`).
     public let covariance: [Double]
+    /// Number of features.
     public var dimension: Int { mean.count }
 
     /// Fits mean and covariance to `count` rows of `dimension` features.
@@ -34,6 +36,7 @@ public struct GaussianStatistics: Sendable, Equatable {
         self.covariance = covariance
     }
 
+    /// Statistics given directly (`covariance` row-major d x d).
     public init(mean: [Double], covariance: [Double]) {
         precondition(covariance.count == mean.count * mean.count, "covariance must be d x d")
         self.mean = mean
@@ -64,11 +67,14 @@ public struct GaussianStatistics: Sendable, Equatable {
 /// large matrices but exact to rounding and simple enough to trust (feature dimensions here
 /// are a few hundred at most).
 public struct SymmetricEigen: Sendable {
+    /// Rows (and columns) of the matrix.
     public let dimension: Int
+    /// The eigenvalues, in no particular order.
     public let values: [Double]
     /// Column j is the eigenvector of values[j] (row-major d x d).
     public let vectors: [Double]
 
+    /// Decomposes the symmetric row-major d x d `matrix`.
     public init(_ matrix: [Double], dimension d: Int) {
         var a = matrix
         var v = [Double](repeating: 0, count: d * d)

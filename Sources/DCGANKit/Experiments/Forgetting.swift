@@ -5,10 +5,12 @@ import Foundation
 
 /// A box drawn on one generated sample: pixels `x0..<x1` by `y0..<y1` of sample `sample`.
 public struct MarkedBox: Sendable, Equatable, Codable {
+    /// Index of the sample in the generated batch.
     public let sample: Int
     /// [x0, y0, x1, y1] in pixels, half-open: x0 <= x < x1, y0 <= y < y1.
     public let box: [Int]
 
+    /// A box `[x0, y0, x1, y1]` on sample `sample`.
     public init(sample: Int, box: [Int]) {
         self.sample = sample
         self.box = box
@@ -24,6 +26,7 @@ public struct LogisticRegression: Sendable {
     /// The intercept (not regularised).
     public let bias: Double
 
+    /// A fitted model with the given coefficients.
     public init(weights: [Double], bias: Double) {
         self.weights = weights
         self.bias = bias

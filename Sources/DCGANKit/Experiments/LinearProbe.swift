@@ -4,6 +4,7 @@ import DCGANTensor
 /// Per-feature standardisation: subtract the mean and divide by the standard deviation that
 /// the training features have, so that one C suits every feature's scale.
 public struct FeatureStandardizer: Sendable {
+    /// Mean of each feature over the training rows.
     public let mean: [Float]
     /// Standard deviations; a constant feature gets 1 so that it stays finite (at 0).
     public let deviation: [Float]

@@ -3,8 +3,11 @@ import DCGANLayers
 
 /// Dense float features, one row per example, row after row.
 public struct FeatureMatrix: Sendable {
+    /// Number of examples.
     public let rows: Int
+    /// Features per example.
     public let columns: Int
+    /// rows x columns values, row after row.
     public var values: [Float]
 
     /// `values` must hold `rows * columns` numbers.

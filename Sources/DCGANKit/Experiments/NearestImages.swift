@@ -6,8 +6,11 @@ import DCGANTensor
 public enum NearestImages {
     /// One neighbour: its row in the references and its Euclidean distance.
     public struct Neighbour: Equatable, Sendable {
+        /// Row of the neighbour in the references.
         public var index: Int
+        /// Euclidean distance from the query.
         public var distance: Float
+        /// A neighbour at row `index`, `distance` away.
         public init(index: Int, distance: Float) {
             self.index = index
             self.distance = distance
@@ -20,17 +23,42 @@ public enum NearestImages {
 
     /// For each of the `queryCount` rows of `queries` (row-major, `dimension` values each),
     /// its `k` nearest rows of `references`, nearest first (ties: lower index first).
-    /// Distances come from |q - r|^2 = |q|^2 + |r|^2 - 2 q.r with the products as matrix
-    /// products (GEMM), clamped at 0 against rounding.
     public static func search(queries: [Float], references: [Float], dimension d: Int, k: Int) -> [[Neighbour]] {
+        precondition(d >= 1 && references.count % d == 0, "vectors must have \(d) values each")
+        let referenceCount = references.count / d
+        precondition(k >= 1 && k <= referenceCount, "k must be between 1 and the number of references")
+        var result = [[Neighbour]]()
+        result.reserveCapacity(queries.count / d)
+        forEachDistanceRow(queries: queries, references: references, dimension: d) { _, squared in
+            // A sorted list of the best k so far: k is small, so insertion beats a heap.
+            var best = [(squared: Float, index: Int)]()
+            best.reserveCapacity(k + 1)
+            for column in 0..<referenceCount {
+                let distance = squared[column]
+                if best.count == k && distance >= best[k - 1].squared { continue }
+                var position = best.count
+                while position > 0 && best[position - 1].squared > distance { position -= 1 }
+                best.insert((distance, column), at: position)
+                if best.count > k { best.removeLast() }
+            }
+            result.append(best.map { Neighbour(index: $0.index, distance: $0.squared.squareRoot()) })
+        }
+        return result
+    }
+
+    /// Calls `body(query, squaredDistances)` for each query row in order, with the squared
+    /// Euclidean distances from that query to every reference row (valid only inside `body`).
+    /// Distances come from |q - r|^2 = |q|^2 + |r|^2 - 2 q.r with the products as one matrix
+    /// product (GEMM) per block of queries, clamped at 0 against rounding. Every statistic
+    /// that needs all pairwise distances (nearest neighbours, k-NN manifolds) goes through here.
+    public static func forEachDistanceRow(queries: [Float], references: [Float], dimension d: Int,
+                                          _ body: (Int, UnsafeBufferPointer<Float>) -> Void) {
         precondition(d >= 1 && queries.count % d == 0 && references.count % d == 0, "vectors must have \(d) values each")
         let queryCount = queries.count / d, referenceCount = references.count / d
-        precondition(k >= 1 && k <= referenceCount, "k must be between 1 and the number of references")
+        guard queryCount > 0, referenceCount > 0 else { return }
         let referenceNorms = squaredNorms(references, dimension: d)
         let queryNorms = squaredNorms(queries, dimension: d)
-        var products = [Float](repeating: 0, count: min(block, max(queryCount, 1)) * referenceCount)
-        var result = [[Neighbour]]()
-        result.reserveCapacity(queryCount)
+        var products = [Float](repeating: 0, count: min(block, queryCount) * referenceCount)
         for start in stride(from: 0, to: queryCount, by: block) {
             let rows = min(block, queryCount - start)
             queries.withUnsafeBufferPointer { q in
@@ -41,24 +69,17 @@ public enum NearestImages {
                     }
                 }
             }
-            for row in 0..<rows {
-                // A sorted list of the best k so far: k is small, so insertion beats a heap.
-                var best = [(squared: Float, index: Int)]()
-                best.reserveCapacity(k + 1)
-                let base = row * referenceCount
-                for column in 0..<referenceCount {
-                    let squared = referenceNorms[column] - 2 * products[base + column]
-                    if best.count == k && squared >= best[k - 1].squared { continue }
-                    var position = best.count
-                    while position > 0 && best[position - 1].squared > squared { position -= 1 }
-                    best.insert((squared, column), at: position)
-                    if best.count > k { best.removeLast() }
+            products.withUnsafeMutableBufferPointer { p in
+                for row in 0..<rows {
+                    let line = UnsafeMutableBufferPointer(rebasing: p[(row * referenceCount)..<((row + 1) * referenceCount)])
+                    let queryNorm = queryNorms[start + row]
+                    for column in 0..<referenceCount {
+                        line[column] = max(0, queryNorm + referenceNorms[column] - 2 * line[column])
+                    }
+                    body(start + row, UnsafeBufferPointer(line))
                 }
-                let queryNorm = queryNorms[start + row]
-                result.append(best.map { Neighbour(index: $0.index, distance: max(0, queryNorm + $0.squared).squareRoot()) })
             }
         }
-        return result
     }
 
     /// The mean distance from each query to its nearest reference.
