@@ -23,6 +23,11 @@ import Testing
         let rows = try String(contentsOfFile: folder.metricsPath, encoding: .utf8).split(separator: "\n")
         #expect(rows[0] == MetricsLog.header + "," + SampleScores.scalarNames.joined(separator: ","))
         #expect(rows[1].hasSuffix(",,,,,,") && rows[4].hasSuffix(",1,2,3,0.5,0.25,2") && rows[5].hasSuffix(",3"))
+        // ... and TensorBoard gets them as scalars of the evaluated steps only.
+        let eventFile = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path).first { $0.contains("tfevents") })
+        let events = try DecodedEvent.read(path: folder.path + "/" + eventFile)
+        let kid = events.flatMap { event in event.scalars.filter { $0.tag == "kid" }.map { (event.step, $0.value) } }
+        #expect(kid.map(\.0) == [2, 4, 5] && kid.allSatisfy { $0.1 == 2 })
 
         // Without evaluation the file keeps exactly its old columns.
         let plain = RunFolder(Tiny.folder("plain"))
