@@ -12,15 +12,15 @@ struct BenchCommand: ParsableCommand {
         discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark.")
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.", transform: OptionRange.integer(1...OptionRange.maxImages))
     var batchSize = 64
     @Option(help: "What to time: train (one full D and G update) or generate (G forward only).")
     var mode = "train"
-    @Option(help: "Keep timing until at least this many seconds have passed.")
+    @Option(parsing: .unconditional, help: "Keep timing until at least this many seconds have passed.", transform: OptionRange.real(0, 86_400))
     var seconds: Double = 10
-    @Option(help: "Untimed iterations first.")
+    @Option(parsing: .unconditional, help: "Untimed iterations first.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var warmup = 3
-    @Option(help: "Timed iterations at least.")
+    @Option(parsing: .unconditional, help: "Timed iterations at least.", transform: OptionRange.integer(1...OptionRange.maxSteps))
     var iters = 5
     @Flag(help: "Print a per-layer breakdown: milliseconds per iteration and GFLOP/s for each layer and pass.")
     var profile = false

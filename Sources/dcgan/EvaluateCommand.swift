@@ -19,9 +19,9 @@ struct EvaluateCommand: ParsableCommand {
     var checkpoint: String?
     @Option(help: "uint8 .npy file of samples to score instead of a checkpoint.")
     var npy: String?
-    @Option(help: "Number of samples generated from the checkpoint.")
+    @Option(parsing: .unconditional, help: "Number of samples generated from the checkpoint.", transform: OptionRange.integer(2...OptionRange.maxImages))
     var count = 10_000
-    @Option(help: "Seed for the latent vectors.")
+    @Option(parsing: .unconditional, help: "Seed for the latent vectors.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @Flag(help: "Generate with each batch's BatchNorm statistics instead of the running averages.")
     var batchStats = false
@@ -29,7 +29,7 @@ struct EvaluateCommand: ParsableCommand {
     var dataRoot = MNISTDataset.defaultRoot
     @Option(help: "Classifier file: loaded if present, else trained and saved here.")
     var classifier = "runs/fashion-mnist-classifier.dcgan"
-    @Option(help: "Training epochs when the classifier has to be trained.")
+    @Option(parsing: .unconditional, help: "Training epochs when the classifier has to be trained.", transform: OptionRange.integer(1...1000))
     var classifierEpochs = 3
     @Flag(help: "Also the paper's 1-nearest-neighbour test (supplement 8.1): a 1-NN classifier in pixel space fitted on the labelled samples (a conditional checkpoint's), its error on the real test set, beside the same fitted on as many real training images.")
     var nn = false
@@ -38,7 +38,6 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try threadOptions.apply()
         guard (checkpoint == nil) != (npy == nil) else { throw ConfigError("give exactly one of --checkpoint and --npy") }
-        guard count >= 2 else { throw ConfigError("--count must be at least 2") }
         let test = try MNISTDataset.load(root: dataRoot, split: .test)
         let scorer = try loadOrTrainClassifier(test: test)
         let samples = try loadSamples(size: scorer.imageSize, channels: scorer.channels)
@@ -71,7 +70,6 @@ struct EvaluateCommand: ParsableCommand {
 
     private func loadOrTrainClassifier(test: ImageDataset) throws -> FeatureClassifier {
         if FileManager.default.fileExists(atPath: classifier) { return try FeatureClassifier.load(path: classifier) }
-        guard classifierEpochs >= 1 else { throw ConfigError("--classifier-epochs must be at least 1") }
         let train = try MNISTDataset.load(root: dataRoot, split: .train)
         let model = FeatureClassifier(imageSize: train.height, channels: train.channels, classes: MNISTDataset.classCount)
         print("training the scoring classifier on \(train.count) images (once; saved to \(classifier))")
