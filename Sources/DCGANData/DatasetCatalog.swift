@@ -90,7 +90,11 @@ public enum DatasetCatalog {
         default:
             throw DataError(path: root, "unknown dataset '\(name)' (known: \(names.joined(separator: ", ")))")
         }
-        if let spec = options.classes, !filtered { dataset = try selectClasses(spec, of: dataset, name: name, root: root) }
+        if let spec = options.classes, !filtered {
+            let before = dataset.count
+            dataset = try selectClasses(spec, of: dataset, name: name, root: root)
+            if name == "fake" { notes.append("the fake images have random labels 0-9: --classes \(spec) keeps \(dataset.count) of \(before)") }
+        }
         guard dataset.count >= 1 else {
             throw DataError(path: root, "no \(name) images\(options.classes.map { " of classes '\($0)'" } ?? "")")
         }

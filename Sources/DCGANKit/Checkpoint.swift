@@ -51,7 +51,17 @@ public enum Checkpoint {
         if let model, model != header.model {
             throw DataError(path: path, "checkpoint is from another configuration (\(header.model.summary), expected \(model.summary))")
         }
-        // The trainer checks every size in the header (`ModelConfig.validate`) before it builds the networks.
+        // Every size in the header is bounded (`ModelConfig.validate`), then what a trainer would
+        // allocate is checked against what the file holds (a trainer takes about twice its
+        // checkpoint's tensors: weights and their gradients) and against memory.
+        do { try header.model.validate() } catch { throw DataError(path: path, "checkpoint configuration is invalid: \(error)") }
+        let needed = MemoryEstimate.trainer(model: header.model, optimizer: header.training.optimizer)
+        guard needed <= 2 * Double(file.payloadBytes) + Double(1 << 20) else {
+            throw DataError(path: path, "checkpoint header describes a model of \(MemoryEstimate.describe(needed)), more than its \(file.payloadBytes) bytes of tensors hold")
+        }
+        do { try MemoryEstimate(parameters: needed, optimizerState: 0, activations: 0, workspaces: 0, data: 0).require(for: "loading \(header.model.summary)") } catch {
+            throw DataError(path: path, "\(error)")
+        }
         let trainer: GANTrainer
         do { trainer = try GANTrainer(model: header.model, training: header.training) } catch {
             throw DataError(path: path, "checkpoint configuration is invalid: \(error)")

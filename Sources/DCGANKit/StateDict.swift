@@ -75,6 +75,8 @@ public enum StateDictFile {
     public struct Reader<Metadata: Codable> {
         let archive: TensorArchive.Opened<Header<Metadata>>
         public var metadata: Metadata { archive.header.metadata }
+        /// Bytes of tensor data the file holds.
+        public var payloadBytes: Int { archive.file.size - archive.payloadOffset - 4 }
 
         /// Reads the stored tensors straight into the tensors of the same names in `state`,
         /// which must hold exactly the stored names and shapes (checked before anything is

@@ -34,6 +34,11 @@ struct BenchCommand: ParsableCommand {
         training.batchSize = batchSize
         training.iterations = 1
         training.noise = .normal
+        // What the process holds before the networks exist (runtime, libraries), measured.
+        let baseline = Double(SystemMemory.residentBytes() ?? 0)
+        let estimate = mode == "train" ? MemoryEstimate.training(model: model, batchSize: batchSize, optimizer: training.optimizer)
+            : MemoryEstimate.generation(model: model, batchSize: batchSize, count: 0)
+        try estimate.require(for: "\(mode == "train" ? "training" : "generating") \(model.summary) at batch \(batchSize)")
         let trainer = try GANTrainer(model: model, training: training)
         var rng = RandomGenerator(seed: 7)
         let real = Tensor.uniform([batchSize] + model.sampleShape, -1, 1, rng: &rng)
@@ -70,9 +75,12 @@ struct BenchCommand: ParsableCommand {
             "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
             "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
             "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss,
+            "estimate_mib": (baseline + estimate.total) / 1048576,
         ]
         print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
                      Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
+        print(String(format: "memory: estimated %.1f MiB (%.1f MiB at start + %.1f MiB for the configuration), measured peak %.1f MiB",
+                     (baseline + estimate.total) / 1048576, baseline / 1048576, estimate.total / 1048576, rss))
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))
     }

@@ -47,9 +47,12 @@ struct SampleCommand: ParsableCommand {
         let classes = try sampleLabels(model, fixedCount: given?.shape[0])
         let total = given?.shape[0] ?? classes?.count ?? count ?? 64
         // Refuse before any work, so that no output is left half-made.
-        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
+        let individualFiles = individual.map { SampleExport.individualPaths(folder: $0, count: total) } ?? []
+        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ].compactMap({ $0 }) + individualFiles
+        where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
+        try MemoryEstimate.generation(model: model, batchSize: min(total, SampleExport.batchSize), count: total).require(for: "sampling \(total) images")
         let latent = given ?? SampleExport.latent(trainer, count: total, seed: seed)
         let images = SampleExport.generate(trainer, z: latent, labels: classes, batchStatistics: batchStats)
         if let saveZ {

@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
     var weightClip: Float = 0.01
     @Option(help: "Optimiser: adam (paper), rmsprop (the Keras tutorial's, with clipping and decay) or sgd. Default adam (toy1010: sgd).")
     var optimizer: String?
-    @Option(parsing: .unconditional, help: "Adam or SGD learning rate. Default 2e-4 (mlp 1e-4, toy1010 0.01).", transform: OptionRange.float(0, 10, openLower: true))
+    @Option(parsing: .unconditional, help: "Learning rate of both networks. Default 2e-4 (mlp 1e-4, toy1010 0.01; rmsprop: the Keras tutorial's 8e-4 for D and 4e-4 for G).", transform: OptionRange.float(0, 10, openLower: true))
     var lr: Float?
     @Option(parsing: .unconditional, help: "Adam beta1 (the paper's 0.5; 0.9 oscillates). Default 0.5 (mlp 0.9).", transform: OptionRange.float(0, 1, openUpper: true))
     var beta1: Float?
@@ -83,6 +83,8 @@ struct TrainCommand: ParsableCommand {
             (selection.seed, selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (seed, split, classes, holdout, hdf5Key)
             // Checked before the data is read (the class count, from the data, is a placeholder here).
             var model = try modelOptions.config(classes: 1)
+            try MemoryEstimate.training(model: model, batchSize: batchSize ?? selection.batchSize, optimizer: selection.optimizer)
+                .require(for: "training \(model.summary) at batch \(batchSize ?? selection.batchSize)")
             let data = try Self.loadData(selection, model)
             if modelOptions.conditional {
                 let count = data.classNames?.count ?? (data.labels?.max() ?? -1) + 1
@@ -141,6 +143,8 @@ struct TrainCommand: ParsableCommand {
         }
         t.weightClip = weightClip
         t.learningRate = lr ?? t.learningRate
+        // RMSprop keeps its own pair of rates (config.json records them); --lr sets both.
+        if let lr, t.optimizer == .rmsprop { (t.rmspropLearningRateD, t.rmspropLearningRateG) = (lr, lr) }
         t.beta1 = beta1 ?? t.beta1
         t.discriminatorSteps = dSteps
         t.realLabel = realLabel

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// Every numeric option of every command, given 0, -1, values too large for any size, NaN and
+/// infinity: each value outside the option's range is refused while the command line is read
+/// (before any file is opened or anything allocated), on one line naming the option and its range.
+@Suite struct CommandLineOptionTests {
+    /// An option, the arguments its command needs to get as far as reading it, its smallest
+    /// value (only whether 0 is refused matters here), and whether any 64-bit value above it is
+    /// allowed (seeds).
+    struct Numeric: CustomStringConvertible {
+        var command: [String]
+        var option: String
+        var lowest: Int
+        var unbounded = false
+        var description: String { (command + [option]).joined(separator: " ") }
+    }
+
+    static let experiment = ["--checkpoint", "missing.dcgan", "--out", "unused"]
+
+    static let options: [Numeric] = {
+        let model = ["--image-size", "--channels", "--nz", "--ngf", "--ndf", "--hidden", "--threads"]
+        var table = [Numeric]()
+        for command in [["train"], ["bench"]] { table += model.map { Numeric(command: command, option: $0, lowest: 1) } }
+        table += ["--batch-size", "--epochs", "--iterations", "--d-steps", "--log-every"].map { Numeric(command: ["train"], option: $0, lowest: 1) }
+        table += ["--holdout", "--beta1", "--real-label", "--label-noise", "--sample-every", "--checkpoint-every"]
+            .map { Numeric(command: ["train"], option: $0, lowest: 0) }
+        table += ["--lr", "--weight-clip"].map { Numeric(command: ["train"], option: $0, lowest: 1) }
+        table.append(Numeric(command: ["train"], option: "--seed", lowest: 0, unbounded: true))
+        let sample = ["sample", "--checkpoint", "missing.dcgan"]
+        table += ["--count", "--columns", "--threads"].map { Numeric(command: sample, option: $0, lowest: 1) }
+        table += [Numeric(command: sample, option: "--class", lowest: 0), Numeric(command: sample, option: "--seed", lowest: 0, unbounded: true)]
+        table += ["--batch-size", "--iters"].map { Numeric(command: ["bench"], option: $0, lowest: 1) }
+        table += ["--seconds", "--warmup"].map { Numeric(command: ["bench"], option: $0, lowest: 0) }
+        table += [Numeric(command: ["evaluate"], option: "--count", lowest: 2), Numeric(command: ["evaluate"], option: "--classifier-epochs", lowest: 1),
+                  Numeric(command: ["evaluate"], option: "--seed", lowest: 0, unbounded: true)]
+        table.append(Numeric(command: ["animate", "run"], option: "--delay", lowest: 1))
+        let pack = ["dataset", "pack", "src", "--dataset", "fake", "--out", "x.pack"]
+        table += [Numeric(command: pack + ["--image-size", "8"], option: "--channels", lowest: 1),
+                  Numeric(command: pack, option: "--image-size", lowest: 1),
+                  Numeric(command: ["dataset", "info", "x.pack"], option: "--grid-count", lowest: 1)]
+        let interpolate = ["interpolate"] + experiment
+        table += ["--rows", "--steps", "--delay"].map { Numeric(command: interpolate, option: $0, lowest: 1) }
+        table += [Numeric(command: interpolate, option: "--points", lowest: 2), Numeric(command: interpolate, option: "--seed", lowest: 0, unbounded: true)]
+        let arithmetic = ["arithmetic", "--z", "z.npy"] + experiment
+        table += [Numeric(command: arithmetic, option: "--columns", lowest: 1), Numeric(command: arithmetic, option: "--class", lowest: 0),
+                  Numeric(command: arithmetic, option: "--seed", lowest: 0, unbounded: true)]
+        let nearest = ["nearest"] + experiment
+        table += ["--count", "--k", "--compare"].map { Numeric(command: nearest, option: $0, lowest: 1) }
+        table.append(Numeric(command: nearest, option: "--seed", lowest: 0, unbounded: true))
+        let features = ["features"] + experiment
+        table += [Numeric(command: features, option: "--batch-size", lowest: 1), Numeric(command: features, option: "--seed", lowest: 0, unbounded: true)]
+        let classify = ["classify", "--train", "a.npy", "--test", "b.npy"]
+        table += ["--labels", "--draws"].map { Numeric(command: classify, option: $0, lowest: 1) }
+        table.append(Numeric(command: classify, option: "--seed", lowest: 0, unbounded: true))
+        let visualize = ["visualize"] + experiment
+        table += [Numeric(command: visualize, option: "--layer", lowest: 0)] + ["--units", "--images"].map { Numeric(command: visualize, option: $0, lowest: 1) }
+        table.append(Numeric(command: visualize, option: "--seed", lowest: 0, unbounded: true))
+        let forget = ["forget", "--boxes", "b.json"] + experiment
+        table += ["--count", "--columns", "--l2"].map { Numeric(command: forget, option: $0, lowest: 1) }
+        table.append(Numeric(command: forget, option: "--seed", lowest: 0, unbounded: true))
+        return table
+    }()
+
+    @Test(arguments: options) func outOfRangeValuesAreRefusedOnOneLine(_ numeric: Numeric) throws {
+        var values = ["-1", "nan", "inf", "-inf"]
+        if numeric.lowest > 0 { values.append("0") }
+        // Too large for every option but a seed, and 2^64 too large even for a seed.
+        values += numeric.unbounded ? ["18446744073709551616"] : ["9223372036854775807", "4611686018427387904", "1e300"]
+        for value in values {
+            let outcome = try CommandLineTests.run(numeric.command + [numeric.option, value])
+            let lines = outcome.stderr.split(separator: "\n")
+            #expect(outcome.status != 0, "\(numeric) \(value) was accepted")
+            #expect(lines.count == 1, "\(numeric) \(value): \(outcome.stderr)")
+            #expect(outcome.stderr.contains("'\(value)' is invalid for '\(numeric.option) <") && outcome.stderr.contains("must be"),
+                    "\(numeric) \(value): \(outcome.stderr)")
+        }
+    }
+
+    @Test func theMessageGivesTheRange() throws {
+        let outcome = try CommandLineTests.run(["train", "--lr", "-1"])
+        #expect(outcome.stderr == "Error: The value '-1' is invalid for '--lr <lr>': must be a finite number in (0, 10]\n")
+        let nz = try CommandLineTests.run(["sample", "--checkpoint", "x", "--count", "4611686018427387904"])
+        #expect(nz.stderr == "Error: The value '4611686018427387904' is invalid for '--count <count>': must be an integer from 1 to 10000000\n")
+    }
+}
