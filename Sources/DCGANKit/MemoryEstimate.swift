@@ -41,18 +41,18 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// What building a trainer for `model` allocates before it sees a batch: both networks'
     /// parameters, gradients and statistics, and the optimisers' moments.
     public static func trainer(model: ModelConfig, optimizer: TrainingConfig.OptimizerKind) -> Double {
-        let estimate = training(model: model, batchSize: 0, optimizer: optimizer)
-        return estimate.parameters + estimate.optimizerState
+        generation(model: model, batchSize: 0, count: 0, optimizer: optimizer).total
     }
 
-    /// Generating `count` images in batches of `batchSize` with `model`'s generator (both
-    /// networks are loaded: a checkpoint holds both), keeping the images as floats and bytes.
-    public static func generation(model: ModelConfig, batchSize: Int, count: Int) -> MemoryEstimate {
+    /// Generating `count` images in batches of `batchSize` with `model`'s generator, keeping the
+    /// images as floats and bytes. The whole trainer is loaded (a checkpoint holds both networks
+    /// and `optimizer`'s state), but only G's forward pass runs.
+    public static func generation(model: ModelConfig, batchSize: Int, count: Int, optimizer: TrainingConfig.OptimizerKind) -> MemoryEstimate {
         let layers = ModelShape(model)
+        let stored = training(model: model, batchSize: 0, optimizer: optimizer)
         let n = Double(batchSize)
-        return MemoryEstimate(parameters: 4 * (2 * (layers.generatorParameters + layers.discriminatorParameters) + layers.statistics),
-                              optimizerState: 0, activations: 4 * n * layers.generatorActivations,
-                              workspaces: 4 * layers.workspaceFloats(batch: n, training: false),
+        return MemoryEstimate(parameters: stored.parameters, optimizerState: stored.optimizerState,
+                              activations: 4 * n * layers.generatorActivations, workspaces: 4 * layers.workspaceFloats(batch: n, training: false),
                               data: 5 * Double(count) * layers.imageFloats)
     }
 

@@ -37,7 +37,7 @@ struct BenchCommand: ParsableCommand {
         // What the process holds before the networks exist (runtime, libraries), measured.
         let baseline = Double(SystemMemory.residentBytes() ?? 0)
         let estimate = mode == "train" ? MemoryEstimate.training(model: model, batchSize: batchSize, optimizer: training.optimizer)
-            : MemoryEstimate.generation(model: model, batchSize: batchSize, count: 0)
+            : MemoryEstimate.generation(model: model, batchSize: batchSize, count: 0, optimizer: training.optimizer)
         try estimate.require(for: "\(mode == "train" ? "training" : "generating") \(model.summary) at batch \(batchSize)")
         let trainer = try GANTrainer(model: model, training: training)
         var rng = RandomGenerator(seed: 7)

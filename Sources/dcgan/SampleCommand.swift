@@ -52,7 +52,8 @@ struct SampleCommand: ParsableCommand {
         where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
-        try MemoryEstimate.generation(model: model, batchSize: min(total, SampleExport.batchSize), count: total).require(for: "sampling \(total) images")
+        try MemoryEstimate.generation(model: model, batchSize: min(total, SampleExport.batchSize), count: total,
+                                      optimizer: header.training.optimizer).require(for: "sampling \(total) images")
         let latent = given ?? SampleExport.latent(trainer, count: total, seed: seed)
         let images = SampleExport.generate(trainer, z: latent, labels: classes, batchStatistics: batchStats)
         if let saveZ {
