@@ -99,6 +99,8 @@ struct EvaluateCommand: ParsableCommand {
         guard model.sampleShape == [channels, size, size] else {
             throw DataError(path: checkpoint!, "makes \(model.summary) images; the classifier scores \(size)x\(size)x\(channels)")
         }
+        try MemoryEstimate.generation(model: model, batchSize: min(count, SampleExport.batchSize), count: count,
+                                      optimizer: header.training.optimizer).require(for: "generating \(count) images")
         // A conditional model makes every class in turn, as many of each.
         let labels = model.isConditional ? (0..<count).map { $0 % model.classes } : nil
         let images = SampleExport.generate(trainer, count: count, seed: seed, labels: labels, batchStatistics: batchStats)

@@ -29,7 +29,7 @@ struct FeaturesCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Write the raw pixels (scaled to [-1, 1]) instead of D's features.")
     var pixels = false
-    @Option(parsing: .unconditional, help: "Images pushed through D at a time.", transform: OptionRange.integer(1...OptionRange.maxImages))
+    @Option(parsing: .unconditional, help: "Images pushed through D at a time.", transform: OptionRange.integer(1...4096))
     var batchSize = DiscriminatorFeatures.defaultBatchSize
 
     func run() throws {

@@ -24,7 +24,7 @@ struct ForgetCommand: ParsableCommand {
     var boxes: String
     @Option(parsing: .unconditional, help: "Seed of the latent vectors (as `dcgan sample --seed`).", transform: OptionRange.seed)
     var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: "Number of samples drawn (as `dcgan sample --count`).", transform: OptionRange.integer(1...OptionRange.maxImages))
+    @Option(parsing: .unconditional, help: "Number of samples drawn (as `dcgan sample --count`).", transform: OptionRange.integer(1...10_000))
     var count = 64
     @Option(parsing: .unconditional, help: "L2 regularisation of the logistic regression.", transform: OptionRange.real(0, 1e6, openLower: true))
     var l2 = 1e-3
