@@ -85,8 +85,10 @@ enum TensorArchive {
         }
         let list = entries(header)
         guard let payload = payloadBytes(list) else { throw fail("\(kind) header lists a tensor of an impossible shape") }
-        let expected = headerStart + headerLength + payload + 4
-        guard expected == size else { throw fail("\(kind) holds \(size) bytes, its header describes \(expected)") }
+        // Compared on the file's side, where no sum can overflow.
+        guard payload == size - 4 - headerStart - headerLength else {
+            throw fail("\(kind) holds \(size) bytes, its header describes \(headerStart + headerLength + min(payload, Int.max / 2) + 4)")
+        }
         return Opened(header: header, entries: list, file: file, payloadOffset: headerStart + headerLength)
     }
 

@@ -49,6 +49,13 @@ import Testing
         #expect(defaults.training.rmspropLearningRateD == 8e-4 && defaults.training.rmspropLearningRateG == 4e-4)
     }
 
+    @Test func classesOfFakeDataAreHonouredWithAWord() throws {
+        let outcome = try CommandLineTests.run(["train", "--iterations", "1", "--classes", "3", "--out", Tiny.folder("fake") + "/run"]
+                                               + CommandLineTests.tinyTraining)
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("the fake images have random labels 0-9: --classes 3 keeps"), "\(outcome.stdout)")
+    }
+
     /// The part of config.json these tests read.
     struct TrainingRunConfig: Decodable { var training: TrainingConfig }
 }
