@@ -37,6 +37,11 @@ import Testing
         let path = Tiny.folder("fuzz") + "/c.dcgan"
         try! AtomicFile.write(bytes, to: path, overwrite: true)
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        return expectRefused(path: path, what, sourceLocation: sourceLocation)
+    }
+
+    /// Loads the file at `path` and expects a one-line DataError naming it; returns its text.
+    static func expectRefused(path: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
         do {
             _ = try Checkpoint.load(path: path)
             Issue.record("loaded a forged checkpoint: \(what)", sourceLocation: sourceLocation)
@@ -152,6 +157,17 @@ import Testing
             try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
         }
         #expect(Self.peakResidentBytes() - before < 256 << 20, "forged sizes made the process grow")
+    }
+
+    /// A 2 GiB file (sparse, so it costs no disk) is checked a megabyte at a time, not read whole.
+    @Test func aLargeFileIsNotReadIntoMemory() throws {
+        let folder = Tiny.folder("large"), path = folder + "/big.dcgan"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try AtomicFile.write(Array(Self.valid.prefix(16)), to: path, overwrite: false)
+        #expect(truncate(path, 2 << 30) == 0)
+        let before = Self.peakResidentBytes()
+        #expect(Self.expectRefused(path: path, "2 GiB of zeros")?.contains("checksum mismatch") == true)
+        #expect(Self.peakResidentBytes() - before < 64 << 20, "the file was read into memory")
     }
 
     @Test func nonFiniteWeightsAreRefused() {
