@@ -25,6 +25,11 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// All parts together, in bytes.
     public var total: Double { parameters + optimizerState + activations + workspaces + data }
 
+    /// What is still to be allocated once a trainer is loaded: activations, workspaces, data.
+    public var beyondTrainer: MemoryEstimate {
+        MemoryEstimate(parameters: 0, optimizerState: 0, activations: activations, workspaces: workspaces, data: data)
+    }
+
     /// A training run of `model` at `batchSize` with `optimizer`, over `dataBytes` of images.
     public static func training(model: ModelConfig, batchSize: Int, optimizer: TrainingConfig.OptimizerKind, dataBytes: Int = 0) -> MemoryEstimate {
         let layers = ModelShape(model)

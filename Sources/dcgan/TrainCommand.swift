@@ -72,6 +72,8 @@ struct TrainCommand: ParsableCommand {
                 guard try !modelOptions.contradicts(model) else {
                     throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
                 }
+                try MemoryEstimate.training(model: model, batchSize: training.batchSize, optimizer: training.optimizer).beyondTrainer
+                    .require(for: "training \(model.summary) at batch \(training.batchSize)")
                 return try Self.loadData(training, model)
             }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
