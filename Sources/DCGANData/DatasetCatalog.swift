@@ -82,6 +82,7 @@ public enum DatasetCatalog {
             dataset = try PackedDataset.open(path: root)
         case "fake":
             try requireTrainSplit(name, root, options)
+            try requireMemory(count: options.fakeCount, channels: channels ?? 3, size: imageSize, root: root)
             dataset = ImageDataset.fake(count: options.fakeCount, channels: channels ?? 3, size: imageSize, seed: options.seed)
         case "pattern1010":
             // The book's toy data: 1 x 4 patterns, whatever the image size asked for.
@@ -98,6 +99,9 @@ public enum DatasetCatalog {
         guard dataset.count >= 1 else {
             throw DataError(path: root, "no \(name) images\(options.classes.map { " of classes '\($0)'" } ?? "")")
         }
+        if channels.map({ $0 != dataset.channels }) ?? false || dataset.height != imageSize || dataset.width != imageSize {
+            try requireMemory(count: dataset.count, channels: channels ?? dataset.channels, size: imageSize, root: root)
+        }
         if let channels, channels != dataset.channels {
             guard let converted = dataset.converted(toChannels: channels) else {
                 throw DataError(path: root, "\(name) images have \(dataset.channels) channel(s) and cannot be converted to \(channels) (set --channels \(dataset.channels))")
@@ -109,6 +113,13 @@ public enum DatasetCatalog {
         let (training, heldOut) = dataset.holdingOut(fraction: options.holdout, seed: options.seed)
         notes.append("held out \(heldOut.count) of \(dataset.count) images (--holdout \(options.holdout))")
         return LoadedDataset(training: training, heldOut: heldOut, notes: notes)
+    }
+
+    /// Refuses, before they are allocated, `count` images of `channels` x `size` x `size` bytes
+    /// that do not fit in the memory available.
+    static func requireMemory(count: Int, channels: Int, size: Int, root: String) throws {
+        let bytes = Double(count) * Double(channels) * Double(size) * Double(size)
+        if let refusal = SystemMemory.shortfall(bytes, for: "\(count) images of \(size)x\(size)x\(channels)") { throw DataError(path: root, refusal) }
     }
 
     private static func requireTrainSplit(_ name: String, _ root: String, _ options: DatasetOptions) throws {

@@ -20,8 +20,8 @@ public enum ImageFolderDataset {
         guard !files.isEmpty else {
             throw DataError(path: root, "holds no image files (.jpg, .jpeg, .jpe, .png or .webp)")
         }
-        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels)
-        let usable = decoder.append(count: files.count) { index in
+        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, source: root)
+        let usable = try decoder.append(count: files.count) { index in
             let path = (root as NSString).appendingPathComponent(files[index])
             return try decodeImage(readFileBytes(path: path, maxBytes: maxFileBytes), path: path)
         }

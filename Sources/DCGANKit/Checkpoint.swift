@@ -57,7 +57,7 @@ public enum Checkpoint {
         do { try header.model.validate() } catch { throw DataError(path: path, "checkpoint configuration is invalid: \(error)") }
         let needed = MemoryEstimate.trainer(model: header.model, optimizer: header.training.optimizer)
         guard needed <= 2 * Double(file.payloadBytes) + Double(1 << 20) else {
-            throw DataError(path: path, "checkpoint header describes a model of \(MemoryEstimate.describe(needed)), more than its \(file.payloadBytes) bytes of tensors hold")
+            throw DataError(path: path, "checkpoint header describes a model of \(SystemMemory.describe(needed)), more than its \(file.payloadBytes) bytes of tensors hold")
         }
         do { try MemoryEstimate(parameters: needed, optimizerState: 0, activations: 0, workspaces: 0, data: 0).require(for: "loading \(header.model.summary)") } catch {
             throw DataError(path: path, "\(error)")

@@ -9,7 +9,8 @@ import Foundation
 /// keeps two moments per parameter, RMSprop one; every layer keeps its output and the
 /// gradient of its input between the passes (activations run in place); a convolution keeps
 /// its column matrix, for as many samples as fit 48 Mi floats (`samplesPerChunk`), and the
-/// transposed ones an 8 MiB chunk; the data is held as bytes.
+/// transposed ones an 8 MiB chunk; generated images are held as floats and bytes. (The data
+/// a run trains on is checked by the loaders, `DatasetCatalog`, as they allocate it.)
 public struct MemoryEstimate: Sendable, Equatable {
     /// Weights, their gradients and BatchNorm's statistics of both networks.
     public var parameters: Double
@@ -19,7 +20,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     public var activations: Double
     /// Convolutions' column matrices.
     public var workspaces: Double
-    /// The images held in memory.
+    /// The generated images held in memory.
     public var data: Double
 
     /// All parts together, in bytes.
@@ -30,8 +31,8 @@ public struct MemoryEstimate: Sendable, Equatable {
         MemoryEstimate(parameters: 0, optimizerState: 0, activations: activations, workspaces: workspaces, data: data)
     }
 
-    /// A training run of `model` at `batchSize` with `optimizer`, over `dataBytes` of images.
-    public static func training(model: ModelConfig, batchSize: Int, optimizer: TrainingConfig.OptimizerKind, dataBytes: Int = 0) -> MemoryEstimate {
+    /// A training run of `model` at `batchSize` with `optimizer` (its data is checked as it is loaded).
+    public static func training(model: ModelConfig, batchSize: Int, optimizer: TrainingConfig.OptimizerKind) -> MemoryEstimate {
         let layers = ModelShape(model)
         let weights = layers.generatorParameters + layers.discriminatorParameters
         let moments: Double = switch optimizer { case .adam: 2; case .rmsprop: 1; case .sgd: 0 }
@@ -40,7 +41,7 @@ public struct MemoryEstimate: Sendable, Equatable {
         let activations = 2 * n * (layers.generatorActivations + layers.discriminatorActivations)
         return MemoryEstimate(parameters: 4 * (2 * weights + layers.statistics), optimizerState: 4 * moments * weights,
                               activations: 4 * activations, workspaces: 4 * layers.workspaceFloats(batch: n, training: true),
-                              data: Double(dataBytes))
+                              data: 0)
     }
 
     /// What building a trainer for `model` allocates before it sees a batch: both networks'
@@ -64,13 +65,7 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// Throws a one-line refusal naming `what`, the estimate and the memory available, when
     /// the estimate exceeds what `SystemMemory.available()` reports.
     public func require(for what: String) throws {
-        guard let available = SystemMemory.available(), total > Double(available) else { return }
-        throw ConfigError("\(what) needs about \(Self.describe(total)) of memory, but only \(Self.describe(Double(available))) is available")
-    }
-
-    /// "3.2 GiB", "410 MiB".
-    public static func describe(_ bytes: Double) -> String {
-        bytes >= Double(1 << 30) ? String(format: "%.1f GiB", bytes / Double(1 << 30)) : String(format: "%.0f MiB", bytes / Double(1 << 20))
+        if let refusal = SystemMemory.shortfall(total, for: what) { throw ConfigError(refusal) }
     }
 }
 
@@ -143,36 +138,5 @@ struct ModelShape {
             let whole = layer.columns * n
             return sum + (layer.transposed ? min(whole, Double(2 << 20)) : min(whole, max(layer.columns, Double(48 << 20))))
         }
-    }
-}
-
-/// The memory this process may still take: the kernel's estimate of what can be allocated
-/// without swapping (MemAvailable), or less where a control group limits the process.
-public enum SystemMemory {
-    /// Bytes available, or nil where neither source can be read.
-    public static func available() -> Int? {
-        let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap { text in
-            text.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") }
-                .flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") }.map { $0 * 1024 }
-        }
-        let limits = [("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                      ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes")]
-        let cgroup = limits.lazy.compactMap { limit, usage -> Int? in
-            guard let max = number(limit), let used = number(usage) else { return nil }
-            return Swift.max(0, max - used)
-        }.first
-        return [meminfo, cgroup].compactMap { $0 }.min()
-    }
-
-    /// Bytes this process holds in memory now (its resident set, from /proc/self/statm).
-    public static func residentBytes() -> Int? {
-        (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))
-            .flatMap { $0.split(separator: " ").dropFirst().first.flatMap { Int($0) } }
-            .map { $0 * Int(sysconf(Int32(_SC_PAGESIZE))) }
-    }
-
-    /// The number a control-group file holds ("max" and absent files read nil).
-    private static func number(_ path: String) -> Int? {
-        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }

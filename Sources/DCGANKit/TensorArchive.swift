@@ -43,7 +43,7 @@ enum TensorArchive {
         let payloadOffset: Int
 
         /// Reads the stored tensors into `tensors`, which have the entries' shapes in their
-        /// order (the caller checks), a chunk at a time. A NaN or an infinity is refused: no
+        /// order (the caller checks), each straight into its own storage. A NaN or an infinity is refused: no
         /// trained network or optimiser state holds one, so it means a damaged or forged file.
         func read(into tensors: [Tensor]) throws {
             var position = payloadOffset
@@ -87,7 +87,8 @@ enum TensorArchive {
         guard let payload = payloadBytes(list) else { throw fail("\(kind) header lists a tensor of an impossible shape") }
         // Compared on the file's side, where no sum can overflow.
         guard payload == size - 4 - headerStart - headerLength else {
-            throw fail("\(kind) holds \(size) bytes, its header describes \(headerStart + headerLength + min(payload, Int.max / 2) + 4)")
+            let (described, overflow) = payload.addingReportingOverflow(headerStart + headerLength + 4)
+            throw fail("\(kind) holds \(size) bytes, its header describes \(overflow ? "more than \(Int.max)" : "\(described)")")
         }
         return Opened(header: header, entries: list, file: file, payloadOffset: headerStart + headerLength)
     }

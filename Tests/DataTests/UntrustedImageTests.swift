@@ -27,4 +27,17 @@ import Testing
         #expect(dataErrorMessage { _ = try JPEGCodec.decode(bytes: jpeg, path: "bomb.jpg") }
             == "bomb.jpg: JPEG declares 9000x8000 pixels, more than the limit of 67108864 pixels, 16384 a side")
     }
+
+    /// Images that cannot fit in memory at the size asked for are refused, with both numbers,
+    /// before their pixels are allocated.
+    @Test func datasetsThatCannotFitAreRefusedBeforeAllocating() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(PNGCodec.encode(pixels: [UInt8](repeating: 9, count: 16), width: 4, height: 4, channels: 1), to: "a.png")
+        let folder = dataErrorMessage { _ = try ImageFolderDataset.load(root: directory.path, imageSize: 300_000, channels: 3) }
+        #expect(folder?.hasPrefix("\(directory.path): 1 images of 300000x300000x3 needs about 251.5 GiB of memory, but only ") == true, "\(folder ?? "")")
+        let fake = dataErrorMessage {
+            _ = try DatasetCatalog.load(name: "fake", root: "fake", imageSize: 300_000, channels: 3, options: DatasetOptions(fakeCount: 4))
+        }
+        #expect(fake?.contains("4 images of 300000x300000x3 needs about 1005.8 GiB of memory, but only ") == true, "\(fake ?? "")")
+    }
 }
