@@ -46,7 +46,9 @@ let package = Package(
         ]),
         .testTarget(name: "TensorTests", dependencies: ["DCGANTensor"]),
         .testTarget(name: "NNTests", dependencies: ["DCGANLayers", "DCGANKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "GANTests", dependencies: ["DCGANKit"]),
+        .testTarget(name: "GANTests", dependencies: [
+            "DCGANKit", "dcgan", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "DataTests", dependencies: ["DCGANData", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
     ]
 )

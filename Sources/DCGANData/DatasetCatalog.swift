@@ -83,6 +83,7 @@ public enum DatasetCatalog {
             dataset = try PackedDataset.open(path: root)
         case "fake":
             try requireTrainSplit(name, root, options)
+            try requireMemory(count: options.fakeCount, channels: channels ?? 3, size: imageSize, root: root)
             dataset = ImageDataset.fake(count: options.fakeCount, channels: channels ?? 3, size: imageSize, seed: options.seed)
         case "pattern1010":
             // The book's toy data: 1 x 4 patterns, whatever the image size asked for.
@@ -91,9 +92,16 @@ public enum DatasetCatalog {
         default:
             throw DataError(path: root, "unknown dataset '\(name)' (known: \(names.joined(separator: ", ")))")
         }
-        if let spec = options.classes, !filtered { dataset = try selectClasses(spec, of: dataset, name: name, root: root) }
+        if let spec = options.classes, !filtered {
+            let before = dataset.count
+            dataset = try selectClasses(spec, of: dataset, name: name, root: root)
+            if name == "fake" { notes.append("the fake images have random labels 0-9: --classes \(spec) keeps \(dataset.count) of \(before)") }
+        }
         guard dataset.count >= 1 else {
             throw DataError(path: root, "no \(name) images\(options.classes.map { " of classes '\($0)'" } ?? "")")
+        }
+        if channels.map({ $0 != dataset.channels }) ?? false || dataset.height != imageSize || dataset.width != imageSize {
+            try requireMemory(count: dataset.count, channels: channels ?? dataset.channels, size: imageSize, root: root)
         }
         if let channels, channels != dataset.channels {
             guard let converted = dataset.converted(toChannels: channels) else {
@@ -106,6 +114,13 @@ public enum DatasetCatalog {
         let (training, heldOut) = dataset.holdingOut(fraction: options.holdout, seed: options.seed)
         notes.append("held out \(heldOut.count) of \(dataset.count) images (--holdout \(options.holdout))")
         return LoadedDataset(training: training, heldOut: heldOut, notes: notes)
+    }
+
+    /// Refuses, before they are allocated, `count` images of `channels` x `size` x `size` bytes
+    /// that do not fit in the memory available.
+    static func requireMemory(count: Int, channels: Int, size: Int, root: String) throws {
+        let bytes = Double(count) * Double(channels) * Double(size) * Double(size)
+        if let refusal = SystemMemory.shortfall(bytes, for: "\(count) images of \(size)x\(size)x\(channels)") { throw DataError(path: root, refusal) }
     }
 
     private static func requireTrainSplit(_ name: String, _ root: String, _ options: DatasetOptions) throws {

@@ -48,7 +48,7 @@ public enum HDF5Dataset {
         let object = H5Oopen(file, key, 0)
         guard object >= 0 else { throw DataError(path: path, "cannot open '\(key)': the file is damaged") }
         defer { H5Oclose(object) }
-        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, noun: "group member")
+        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, noun: "group member", source: path)
         switch H5Iget_type(object) {
         case H5I_DATASET: try readArray(object, key: key, path: path, slabBytes: slabBytes, into: &decoder)
         case H5I_GROUP: try readGroup(object, key: key, path: path, runBytes: slabBytes, into: &decoder)
@@ -103,7 +103,7 @@ public enum HDF5Dataset {
             }
             guard read else { throw DataError(path: path, "cannot read '\(key)': the file is damaged") }
             let images = slab
-            _ = decoder.append(count: rows) { index in
+            _ = try decoder.append(count: rows) { index in
                 RasterImage(width: width, height: height, channels: depth, pixels: Array(images[(index * imageBytes) ..< ((index + 1) * imageBytes)]))
             }
         }

@@ -27,11 +27,11 @@ extension HDF5Dataset {
             if case .encoded(let bytes) = member { runBytes += bytes.count }
             run.append(("\(path)[\(key)/\(name)]", member))
             if run.count == groupRun || runBytes >= limit {
-                prepare(run, into: &decoder)
+                try prepare(run, into: &decoder)
                 (run, runBytes) = ([], 0)
             }
         }
-        prepare(run, into: &decoder)
+        try prepare(run, into: &decoder)
         guard decoder.count > 0 else {
             throw DataError(path: path, "'\(key)' holds no usable image: all \(names.count) members are unusable, e.g. \(decoder.firstFailure ?? "")")
         }
@@ -39,8 +39,8 @@ extension HDF5Dataset {
 
     /// Decodes (encoded members) and crops and resizes a run of members in parallel; the
     /// unusable ones are counted by the decoder as skipped.
-    private static func prepare(_ run: [(source: String, member: Member)], into decoder: inout SquareImageDecoder) {
-        _ = decoder.append(count: run.count) { index in
+    private static func prepare(_ run: [(source: String, member: Member)], into decoder: inout SquareImageDecoder) throws {
+        _ = try decoder.append(count: run.count) { index in
             switch run[index].member {
             case .pixels(let image): return image
             case .encoded(let bytes): return try decodeImage(bytes, path: run[index].source)

@@ -20,8 +20,8 @@ public enum ImageFolderDataset {
         guard !files.isEmpty else {
             throw DataError(path: root, "holds no image files (.jpg, .jpeg, .jpe, .png or .webp)")
         }
-        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels)
-        let usable = decoder.append(count: files.count) { index in
+        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, source: root)
+        let usable = try decoder.append(count: files.count) { index in
             let path = (root as NSString).appendingPathComponent(files[index])
             return try decodeImage(readFileBytes(path: path, maxBytes: maxFileBytes), path: path)
         }
@@ -34,7 +34,8 @@ public enum ImageFolderDataset {
         return (dataset, decoder.skipped)
     }
 
-    /// Paths of the image files under `root`, relative to it, sorted; hidden entries skipped.
+    /// Paths of the image files under `root`, relative to it, sorted; hidden entries and
+    /// anything but regular files (FIFOs, devices, sockets) skipped.
     static func imageFiles(root: String) throws -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory) else { throw DataError(path: root, "not found") }
@@ -47,7 +48,12 @@ public enum ImageFolderDataset {
                 walker.skipDescendants()
                 continue
             }
-            if extensions.contains((name as NSString).pathExtension.lowercased()) { files.append(relative) }
+            // Only regular files (or links to them): reading a FIFO named x.png would wait forever.
+            var info = stat()
+            if extensions.contains((name as NSString).pathExtension.lowercased()),
+               stat((root as NSString).appendingPathComponent(relative), &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                files.append(relative)
+            }
         }
         return files.sorted()
     }

@@ -26,10 +26,8 @@ public enum JPEGCodec {
             guard tjDecompressHeader3(handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace) == 0 else {
                 throw DataError(path: path, "not a readable JPEG: \(message(handle))")
             }
-            guard width >= 1, height >= 1, Int(width) <= PNGCodec.maxSide, Int(height) <= PNGCodec.maxSide,
-                  Int(width) * Int(height) <= PNGCodec.maxPixels else {
-                throw DataError(path: path, "JPEG declares \(width)x\(height) pixels, larger than the \(PNGCodec.maxSide)x\(PNGCodec.maxSide) limit")
-            }
+            guard width >= 1, height >= 1 else { throw DataError(path: path, "JPEG declares \(width)x\(height) pixels") }
+            if let problem = PNGCodec.sizeProblem("JPEG", width: Int(width), height: Int(height)) { throw DataError(path: path, problem) }
             guard colorspace != Int32(TJCS_CMYK.rawValue), colorspace != Int32(TJCS_YCCK.rawValue) else {
                 throw DataError(path: path, "CMYK JPEGs are not supported")
             }

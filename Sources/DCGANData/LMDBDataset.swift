@@ -36,7 +36,7 @@ public enum LMDBDataset {
         try check(mdb_cursor_open(transaction, database, &cursor), root)
         defer { mdb_cursor_close(cursor) }
 
-        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, noun: "record")
+        var decoder = SquareImageDecoder(imageSize: imageSize, channels: channels, noun: "record", source: root)
         var pending: [(key: String, value: [UInt8])] = []
         var records = 0
         var operation = MDB_FIRST
@@ -51,9 +51,9 @@ public enum LMDBDataset {
             let bytes = value.mv_size <= ImageFolderDataset.maxFileBytes
                 ? [UInt8](UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)) : []
             pending.append(("\(root)[\(name)]", bytes))
-            if pending.count == group { decodeGroup(&pending, into: &decoder) }
+            if pending.count == group { try decodeGroup(&pending, into: &decoder) }
         }
-        decodeGroup(&pending, into: &decoder)
+        try decodeGroup(&pending, into: &decoder)
         guard records > 0 else { throw DataError(path: root, "holds no records") }
         guard decoder.count > 0 else {
             throw DataError(path: root, "holds no usable image: all \(records) records are unreadable, e.g. \(decoder.firstFailure ?? "")")
@@ -62,9 +62,9 @@ public enum LMDBDataset {
                 decoder.skipped)
     }
 
-    private static func decodeGroup(_ pending: inout [(key: String, value: [UInt8])], into decoder: inout SquareImageDecoder) {
+    private static func decodeGroup(_ pending: inout [(key: String, value: [UInt8])], into decoder: inout SquareImageDecoder) throws {
         let items = pending
-        _ = decoder.append(count: items.count) { index in
+        _ = try decoder.append(count: items.count) { index in
             guard !items[index].value.isEmpty else { throw DataError(path: items[index].key, "empty or larger than \(ImageFolderDataset.maxFileBytes) bytes") }
             return try decodeImage(items[index].value, path: items[index].key)
         }

@@ -8,8 +8,16 @@ import CDCGANPNG
 public enum PNGCodec {
     /// The largest width or height accepted when decoding.
     public static let maxSide = 16_384
-    /// The largest pixel count accepted when decoding (256 Mi pixels).
-    public static let maxPixels = 1 << 28
+    /// The largest pixel count accepted when decoding (64 Mi pixels, e.g. 8192 x 8192: 256 MiB
+    /// as RGBA), so that a small file declaring a huge picture cannot make each decoding
+    /// thread allocate gigabytes.
+    public static let maxPixels = 1 << 26
+
+    /// The refusal of a declared size beyond `maxSide` or `maxPixels`, or nil when it fits.
+    static func sizeProblem(_ kind: String, width: Int, height: Int) -> String? {
+        guard width > maxSide || height > maxSide || width * height > maxPixels else { return nil }
+        return "\(kind) declares \(width)x\(height) pixels, more than the limit of \(maxPixels) pixels, \(maxSide) a side"
+    }
 
     /// Encodes 8-bit pixels, interleaved (HWC), with 1 (gray), 2 (gray+alpha), 3 (RGB) or
     /// 4 (RGBA) channels.
@@ -56,9 +64,7 @@ public enum PNGCodec {
         guard started != 0 else { throw DataError(path: path, "not a readable PNG: \(message(control))") }
 
         let (width, height) = (Int(control.width), Int(control.height))
-        guard width <= maxSide, height <= maxSide, width * height <= maxPixels else {
-            throw DataError(path: path, "PNG declares \(width)x\(height) pixels, larger than the \(maxSide)x\(maxSide) limit")
-        }
+        if let problem = sizeProblem("PNG", width: width, height: height) { throw DataError(path: path, problem) }
         // Keep the file's gray/color and alpha; drop palette and 16-bit so every PNG comes
         // out as plain 8-bit samples.
         let color = control.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0

@@ -56,11 +56,9 @@ final class MappedFile: @unchecked Sendable {
 
     /// Maps `path`; an empty file cannot be mapped and is reported as such.
     init(path: String) throws {
-        let (descriptor, info) = try openForReading(path: path)
+        let (descriptor, length) = try openForReading(path: path)
         // The mapping stays valid after the descriptor is closed.
         defer { close(descriptor) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw DataError(path: path, "is not a regular file") }
-        let length = Int(info.st_size)
         guard length > 0 else { throw DataError(path: path, "is empty") }
         guard let address = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
             throw DataError(path: path, "cannot map into memory: \(DataError.systemMessage(errno))")

@@ -8,6 +8,8 @@ struct SquareImageDecoder {
     let channels: Int
     /// What an item is called in the summary ("file", "record").
     let noun: String
+    /// Where the images come from (the dataset's root), for a refusal to allocate them.
+    let source: String
     /// The decoded images so far, channels x imageSize x imageSize bytes each.
     private(set) var pixels: [UInt8] = []
     private(set) var failureCount = 0
@@ -17,14 +19,18 @@ struct SquareImageDecoder {
     var imageBytes: Int { channels * imageSize * imageSize }
     var count: Int { pixels.count / imageBytes }
 
-    init(imageSize: Int, channels: Int, noun: String = "file") {
-        (self.imageSize, self.channels, self.noun) = (imageSize, channels, noun)
+    init(imageSize: Int, channels: Int, noun: String = "file", source: String) {
+        (self.imageSize, self.channels, self.noun, self.source) = (imageSize, channels, noun, source)
     }
 
     /// Decodes items `0..<count` with `decode` on `Parallelism.threadCount` threads and
-    /// appends the ones that succeed, in order; returns their indices.
-    mutating func append(count items: Int, _ decode: (Int) throws -> RasterImage) -> [Int] {
+    /// appends the ones that succeed, in order; returns their indices. Slots for them that do
+    /// not fit in the memory available are refused before they are allocated.
+    mutating func append(count items: Int, _ decode: (Int) throws -> RasterImage) throws -> [Int] {
         let (size, channels, imageBytes) = (imageSize, self.channels, self.imageBytes)
+        if let refusal = SystemMemory.shortfall(Double(items) * Double(imageBytes), for: "\(items) images of \(size)x\(size)x\(channels)") {
+            throw DataError(path: source, refusal)
+        }
         let start = pixels.count
         pixels += [UInt8](repeating: 0, count: items * imageBytes)
         var failures = [String?](repeating: nil, count: items)

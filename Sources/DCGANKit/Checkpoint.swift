@@ -46,19 +46,31 @@ public enum Checkpoint {
     /// Rebuilds a trainer from a checkpoint file. With `expecting`, the checkpoint must
     /// have been made with that model configuration.
     public static func load(path: String, expecting model: ModelConfig? = nil) throws -> (trainer: GANTrainer, header: Header) {
-        let (header, stored) = try StateDictFile.read(path: path, metadata: Header.self)
+        let file = try StateDictFile.open(path: path, metadata: Header.self)
+        let header = file.metadata
         guard header.optimizerSteps.count == 2, header.noiseState.count == 4, header.noiseState.contains(where: { $0 != 0 }),
-              header.step >= 0, header.batchesConsumed >= 0 else {
+              header.step >= 0, header.batchesConsumed >= 0, header.optimizerSteps.allSatisfy({ $0 >= 0 }) else {
             throw DataError(path: path, "checkpoint header is not valid")
         }
         if let model, model != header.model {
             throw DataError(path: path, "checkpoint is from another configuration (\(header.model.summary), expected \(model.summary))")
         }
+        // Every size in the header is bounded (`ModelConfig.validate`), then what a trainer would
+        // allocate is checked against what the file holds (a trainer takes about twice its
+        // checkpoint's tensors: weights and their gradients) and against memory.
+        do { try header.model.validate() } catch { throw DataError(path: path, "checkpoint configuration is invalid: \(error)") }
+        let needed = MemoryEstimate.trainer(model: header.model, optimizer: header.training.optimizer)
+        guard needed <= 2 * Double(file.payloadBytes) + Double(1 << 20) else {
+            throw DataError(path: path, "checkpoint header describes a model of \(SystemMemory.describe(needed)), more than its \(file.payloadBytes) bytes of tensors hold")
+        }
+        do { try MemoryEstimate(parameters: needed, optimizerState: 0, activations: 0, workspaces: 0, data: 0).require(for: "loading \(header.model.summary)") } catch {
+            throw DataError(path: path, "\(error)")
+        }
         let trainer: GANTrainer
         do { trainer = try GANTrainer(model: header.model, training: header.training) } catch {
             throw DataError(path: path, "checkpoint configuration is invalid: \(error)")
         }
-        try state(of: trainer).load(from: stored, path: path)
+        try file.load(into: state(of: trainer))
         trainer.noiseRNG = RandomGenerator(state: header.noiseState)
         trainer.optimizerG.stepCount = header.optimizerSteps[0]
         trainer.optimizerD.stepCount = header.optimizerSteps[1]

@@ -58,6 +58,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
     }
 
+    /// The largest image side; a size that is supported but does not fit in memory is refused
+    /// by the memory estimate (`MemoryEstimate`).
+    public static let maxImageSize = 4096
+    /// The largest latent size, network width or hidden width.
+    public static let maxWidth = 100_000
+    /// The most classes a conditional pair may have.
+    public static let maxClasses = 10_000
+
     /// Whether both networks take class labels.
     public var isConditional: Bool { classes > 0 }
 
@@ -90,10 +98,14 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case .toy1010:
             guard imageSize == 4 && channels == 1 else { throw ConfigError("the toy1010 model makes 4-value patterns: leave --image-size and --channels out") }
         }
+        guard imageSize <= Self.maxImageSize else { throw ConfigError("image size must be at most \(Self.maxImageSize), not \(imageSize)") }
+        for (name, width) in [("nz", nz), ("ngf", ngf), ("ndf", ndf), ("the hidden width", hidden)] where width > Self.maxWidth {
+            throw ConfigError("\(name) must be at most \(Self.maxWidth), not \(width)")
+        }
         guard channels == 1 || channels == 3 else { throw ConfigError("channels must be 1 or 3, not \(channels)") }
         guard nz >= 1 else { throw ConfigError("nz must be at least 1, not \(nz)") }
         guard hidden >= 1 else { throw ConfigError("the hidden width must be at least 1, not \(hidden)") }
-        guard classes >= 0 && classes <= 10_000 else { throw ConfigError("classes must be between 0 and 10000, not \(classes)") }
+        guard (0...Self.maxClasses).contains(classes) else { throw ConfigError("classes must be between 0 and \(Self.maxClasses), not \(classes)") }
         guard !(isConditional && architecture == .toy1010) else { throw ConfigError("the toy1010 model has no conditional form") }
     }
 

@@ -29,17 +29,24 @@ public struct StateDict {
     /// hold the same names with the same shapes (in any order); otherwise nothing is copied and
     /// the error names the first difference.
     public func load(from source: StateDict, path: String) throws {
+        try checkMatches(source.entries.map { ($0.name, $0.tensor.shape) }, path: path)
         let stored = Dictionary(source.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        for (name, tensor) in entries { tensor.assign(from: stored[name]!) }
+    }
+
+    /// Checks that `stored` lists exactly the names here, once each, with the same shapes.
+    func checkMatches(_ stored: [(name: String, shape: [Int])], path: String) throws {
+        let shapes = Dictionary(stored.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        guard shapes.count == stored.count else { throw DataError(path: path, "holds a tensor name twice") }
         for (name, tensor) in entries {
-            guard let value = stored[name] else { throw DataError(path: path, "holds no tensor '\(name)' that the model needs") }
-            guard value.shape == tensor.shape else {
-                throw DataError(path: path, "tensor '\(name)' has shape \(value.shape), the model needs \(tensor.shape)")
+            guard let shape = shapes[name] else { throw DataError(path: path, "holds no tensor '\(name)' that the model needs") }
+            guard shape == tensor.shape else {
+                throw DataError(path: path, "tensor '\(name)' has shape \(shape), the model needs \(tensor.shape)")
             }
         }
-        if let extra = source.entries.first(where: { entry in !entries.contains { $0.name == entry.name } }) {
+        if let extra = stored.first(where: { entry in !entries.contains { $0.name == entry.name } }) {
             throw DataError(path: path, "holds a tensor '\(extra.name)' that the model does not have")
         }
-        for (name, tensor) in entries { tensor.assign(from: stored[name]!) }
     }
 }
 
@@ -69,14 +76,35 @@ public enum StateDictFile {
         try AtomicFile.write(try encode(state, metadata: metadata), to: path, overwrite: overwrite)
     }
 
-    /// Reads a file written by `write`: its metadata and its tensors, checked against the
-    /// magic, version, header and checksum. Every failure is a one-line `DataError`.
+    /// A file whose checksum, header and sizes have been checked; its tensors are still on disk.
+    public struct Reader<Metadata: Codable> {
+        let archive: TensorArchive.Opened<Header<Metadata>>
+        public var metadata: Metadata { archive.header.metadata }
+        /// Bytes of tensor data the file holds.
+        public var payloadBytes: Int { archive.file.size - archive.payloadOffset - 4 }
+
+        /// Reads the stored tensors straight into the tensors of the same names in `state`,
+        /// which must hold exactly the stored names and shapes (checked before anything is
+        /// read). A value that is not finite is refused; `state` is then partly overwritten.
+        public func load(into state: StateDict) throws {
+            try state.checkMatches(archive.entries.map { ($0.name, $0.shape) }, path: archive.file.path)
+            let byName = Dictionary(state.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+            try archive.read(into: archive.entries.map { byName[$0.name]! })
+        }
+    }
+
+    /// Opens a file written by `write`, checked against the magic, version and checksum, with
+    /// every shape in its header checked against the file's length before anything is
+    /// allocated. Every failure is a one-line `DataError`.
+    public static func open<Metadata: Codable>(path: String, metadata: Metadata.Type) throws -> Reader<Metadata> {
+        Reader(archive: try TensorArchive.open(path: path, magic: magic, version: formatVersion, kind: "checkpoint") { (h: Header<Metadata>) in h.tensors })
+    }
+
+    /// Reads a file written by `write`: its metadata and its tensors (see `open`).
     public static func read<Metadata: Codable>(path: String, metadata: Metadata.Type) throws -> (metadata: Metadata, state: StateDict) {
-        let bytes = try TensorArchive.readFile(path, kind: "checkpoint")
-        let (header, offset) = try TensorArchive.decodeHeader(bytes, path: path, magic: magic, version: formatVersion,
-                                                              kind: "checkpoint") { (h: Header<Metadata>) in h.tensors }
-        let tensors = header.tensors.map { Tensor(zeros: $0.shape) }
-        TensorArchive.readTensors(bytes, from: offset, into: tensors)
-        return (header.metadata, StateDict(zip(header.tensors, tensors).map { ($0.name, $1) }))
+        let reader = try open(path: path, metadata: metadata)
+        let state = StateDict(reader.archive.entries.map { ($0.name, Tensor(zeros: $0.shape)) })
+        try reader.load(into: state)
+        return (reader.metadata, state)
     }
 }

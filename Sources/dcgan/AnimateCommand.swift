@@ -12,13 +12,12 @@ struct AnimateCommand: ParsableCommand {
     var runFolder: String
     @Option(help: "The GIF to write.")
     var out = "progress.gif"
-    @Option(help: "Hundredths of a second per frame.")
+    @Option(parsing: .unconditional, help: "Hundredths of a second per frame.", transform: OptionRange.integer(1...65_535))
     var delay = 20
     @Flag(help: "Replace the output file if it exists.")
     var overwrite = false
 
     func run() throws {
-        guard delay >= 1 else { throw ConfigError("--delay must be at least 1") }
         if !overwrite && FileManager.default.fileExists(atPath: out) {
             throw ConfigError("\(out) exists (pass --overwrite to replace it)")
         }

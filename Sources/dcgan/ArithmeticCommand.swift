@@ -22,7 +22,7 @@ struct ArithmeticCommand: ParsableCommand {
     var z: String
     @Flag(help: "Write sheet.png: the images of every vector with its index under it.")
     var sheet = false
-    @Option(help: "Columns of the numbered sheet.")
+    @Option(parsing: .unconditional, help: "Columns of the numbered sheet.", transform: OptionRange.integer(1...1024))
     var columns = 16
     @Option(help: "Indices of the exemplars of term A (comma-separated).")
     var a: String?
@@ -34,9 +34,9 @@ struct ArithmeticCommand: ParsableCommand {
     var turnFrom: String?
     @Option(help: "Indices of the group the turn ends at.")
     var turnTo: String?
-    @Option(help: "Seed for the noise around the result.")
+    @Option(parsing: .unconditional, help: "Seed for the noise around the result.", transform: OptionRange.seed)
     var seed: UInt64 = 1
-    @Option(name: .customLong("class"), help: "Conditional models: the class every image is made as.")
+    @Option(name: .customLong("class"), parsing: .unconditional, help: "Conditional models: the class every image is made as.", transform: OptionRange.integer(0...ModelConfig.maxClasses))
     var classIndex = 0
     @Flag(help: "Normalise with each batch's statistics instead of the running averages.")
     var batchStats = false
@@ -51,7 +51,6 @@ struct ArithmeticCommand: ParsableCommand {
         }
         guard terms.isEmpty || terms.count == 3 else { throw ConfigError("give all three terms --a, --b and --c (result = A - B + C)") }
         guard (turnFrom == nil) == (turnTo == nil) else { throw ConfigError("give --turn-from and --turn-to together") }
-        guard columns >= 1 else { throw ConfigError("--columns must be at least 1") }
         var outputs = [String]()
         if sheet { outputs.append("sheet.png") }
         if !terms.isEmpty { outputs.append("arithmetic.png") }

@@ -12,15 +12,15 @@ struct BenchCommand: ParsableCommand {
         discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark.")
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Images per batch.")
+    @Option(parsing: .unconditional, help: "Images per batch.", transform: OptionRange.integer(1...OptionRange.maxImages))
     var batchSize = 64
     @Option(help: "What to time: train (one full D and G update) or generate (G forward only).")
     var mode = "train"
-    @Option(help: "Keep timing until at least this many seconds have passed.")
+    @Option(parsing: .unconditional, help: "Keep timing until at least this many seconds have passed.", transform: OptionRange.real(0, 86_400))
     var seconds: Double = 10
-    @Option(help: "Untimed iterations first.")
+    @Option(parsing: .unconditional, help: "Untimed iterations first.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var warmup = 3
-    @Option(help: "Timed iterations at least.")
+    @Option(parsing: .unconditional, help: "Timed iterations at least.", transform: OptionRange.integer(1...OptionRange.maxSteps))
     var iters = 5
     @Flag(help: "Print a per-layer breakdown: milliseconds per iteration and GFLOP/s for each layer and pass.")
     var profile = false
@@ -34,6 +34,11 @@ struct BenchCommand: ParsableCommand {
         training.batchSize = batchSize
         training.iterations = 1
         training.noise = .normal
+        // What the process holds before the networks exist (runtime, libraries), measured.
+        let baseline = Double(SystemMemory.residentBytes() ?? 0)
+        let estimate = mode == "train" ? MemoryEstimate.training(model: model, batchSize: batchSize, optimizer: training.optimizer)
+            : MemoryEstimate.generation(model: model, batchSize: batchSize, count: 0, optimizer: training.optimizer)
+        try estimate.require(for: "\(mode == "train" ? "training" : "generating") \(model.summary) at batch \(batchSize)")
         let trainer = try GANTrainer(model: model, training: training)
         var rng = RandomGenerator(seed: 7)
         let real = Tensor.uniform([batchSize] + model.sampleShape, -1, 1, rng: &rng)
@@ -70,9 +75,12 @@ struct BenchCommand: ParsableCommand {
             "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
             "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
             "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss,
+            "estimate_mib": (baseline + estimate.total) / 1048576,
         ]
         print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
                      Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
+        print(String(format: "memory: estimated %.1f MiB (%.1f MiB at start + %.1f MiB for the configuration), measured peak %.1f MiB",
+                     (baseline + estimate.total) / 1048576, baseline / 1048576, estimate.total / 1048576, rss))
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))
     }

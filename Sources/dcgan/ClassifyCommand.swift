@@ -20,18 +20,17 @@ struct ClassifyCommand: ParsableCommand {
     var train: String
     @Option(help: "Test features (float32 .npy, M x F); labels from labels-<split>.npy beside it.")
     var test: String
-    @Option(help: "Number of labelled training examples to use (default: all).")
+    @Option(parsing: .unconditional, help: "Number of labelled training examples to use (default: all).", transform: OptionRange.integer(1...OptionRange.maxImages))
     var labels: Int?
-    @Option(help: "Repetitions with different draws of labelled examples (default 5 with --labels, else 1).")
+    @Option(parsing: .unconditional, help: "Repetitions with different draws of labelled examples (default 5 with --labels, else 1).", transform: OptionRange.integer(1...1000))
     var draws: Int?
     @Option(help: "Comma-separated C values to choose from (default 1e-4 ... 10 by factors of about 3).")
     var cGrid: String?
-    @Option(help: "Seed of the first draw and of the validation split.")
+    @Option(parsing: .unconditional, help: "Seed of the first draw and of the validation split.", transform: OptionRange.seed)
     var seed: UInt64 = 1
 
     func run() throws {
         let drawCount = draws ?? (labels == nil ? 1 : 5)
-        guard drawCount >= 1 else { throw ConfigError("--draws must be at least 1") }
         let grid = try parseGrid()
         var (trainFeatures, trainLabels) = try Self.load(train, what: "training")
         var (testFeatures, testLabels) = try Self.load(test, what: "test")
@@ -70,8 +69,8 @@ struct ClassifyCommand: ParsableCommand {
     private func parseGrid() throws -> [Double] {
         guard let cGrid else { return LinearProbe.defaultGrid }
         let values = cGrid.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! > 0 }) else {
-            throw ConfigError("--c-grid must be positive numbers separated by commas, not \(cGrid)")
+        guard !values.isEmpty, values.allSatisfy({ $0.map { $0 > 0 && $0.isFinite } ?? false }) else {
+            throw ConfigError("--c-grid must be positive finite numbers separated by commas, not \(cGrid)")
         }
         return values.map { $0! }
     }

@@ -21,9 +21,9 @@ struct DatasetCommand: ParsableCommand {
         var dataset: String
         @Option(help: "The packed file to write.")
         var out: String
-        @Option(help: "Image height and width to store.")
+        @Option(parsing: .unconditional, help: "Image height and width to store.", transform: OptionRange.integer(1...OptionRange.maxImageSize))
         var imageSize: Int
-        @Option(help: "Channels to store, 1 (gray) or 3 (RGB); default: the dataset's own.")
+        @Option(parsing: .unconditional, help: "Channels to store, 1 (gray) or 3 (RGB); default: the dataset's own.", transform: OptionRange.integer(1...3))
         var channels: Int?
         @Option(help: "Part of a dataset that ships in two: train or test.")
         var split = "train"
@@ -37,7 +37,6 @@ struct DatasetCommand: ParsableCommand {
 
         func run() throws {
             try threadOptions.apply()
-            guard (1...PNGCodec.maxSide).contains(imageSize) else { throw ConfigError("--image-size must be between 1 and \(PNGCodec.maxSide)") }
             guard channels.map({ $0 == 1 || $0 == 3 }) ?? true else { throw ConfigError("--channels must be 1 or 3") }
             guard let dataSplit = DataSplit(rawValue: split) else { throw ConfigError("unknown split '\(split)' (train or test)") }
             let loaded = try DatasetCatalog.load(name: dataset, root: source, imageSize: imageSize, channels: channels,
@@ -58,7 +57,7 @@ struct DatasetCommand: ParsableCommand {
         var file: String
         @Option(help: "Write a grid of the first images to this PNG file.")
         var grid: String?
-        @Option(help: "Images in the grid.")
+        @Option(parsing: .unconditional, help: "Images in the grid.", transform: OptionRange.integer(1...65_536))
         var gridCount = 64
         @Flag(help: "Replace an existing --grid file.")
         var overwrite = false
@@ -79,7 +78,6 @@ struct DatasetCommand: ParsableCommand {
                 print("no labels")
             }
             guard let grid else { return }
-            guard gridCount >= 1 else { throw ConfigError("--grid-count must be at least 1") }
             let batch = Tensor(zeros: [min(gridCount, images.count), images.channels, images.height, images.width])
             images.fillBatch(batch, indices: 0..<batch.shape[0])
             try ImageGrid.writePNG(images: batch, path: grid, overwrite: overwrite)

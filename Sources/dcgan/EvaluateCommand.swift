@@ -22,9 +22,9 @@ struct EvaluateCommand: ParsableCommand {
     var checkpoint: String?
     @Option(help: "uint8 .npy file of samples to score instead of a checkpoint.")
     var npy: String?
-    @Option(help: "Number of samples generated from the checkpoint.")
+    @Option(parsing: .unconditional, help: "Number of samples generated from the checkpoint.", transform: OptionRange.integer((PrecisionRecall.defaultK + 1)...OptionRange.maxImages))
     var count = 10_000
-    @Option(help: "Seed for the latent vectors and the KID subsets.")
+    @Option(parsing: .unconditional, help: "Seed for the latent vectors and the KID subsets.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @Flag(help: "Generate with each batch's BatchNorm statistics instead of the running averages.")
     var batchStats = false
@@ -34,11 +34,11 @@ struct EvaluateCommand: ParsableCommand {
     var dataRoot: String?
     @Option(help: "Classifier file: loaded if present (and trained on this data), else trained and saved here. Default: one per dataset under \(ClassifierCache.defaultFolder).")
     var classifier: String?
-    @Option(help: "Training epochs when the classifier has to be trained.")
+    @Option(parsing: .unconditional, help: "Training epochs when the classifier has to be trained.", transform: OptionRange.integer(1...1000))
     var classifierEpochs = ClassifierCache.defaultEpochs
-    @Option(help: "Feature vectors per KID subset (fewer when a set is smaller).")
+    @Option(parsing: .unconditional, help: "Feature vectors per KID subset (fewer when a set is smaller).", transform: OptionRange.integer(2...OptionRange.maxImages))
     var kidSubsetSize = KernelDistance.defaultSubsetSize
-    @Option(help: "Number of KID subsets whose estimates are averaged.")
+    @Option(parsing: .unconditional, help: "Number of KID subsets whose estimates are averaged.", transform: OptionRange.integer(1...100_000))
     var kidSubsets = KernelDistance.defaultSubsets
     @Flag(help: "Also the paper's 1-nearest-neighbour test (supplement 8.1): a 1-NN classifier in pixel space fitted on the labelled samples (a conditional checkpoint's), its error on the real test set, beside the same fitted on as many real training images.")
     var nn = false
@@ -47,8 +47,6 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         try threadOptions.apply()
         guard (checkpoint == nil) != (npy == nil) else { throw ConfigError("give exactly one of --checkpoint and --npy") }
-        guard count > PrecisionRecall.defaultK else { throw ConfigError("--count must be at least \(PrecisionRecall.defaultK + 1) (precision and recall use \(PrecisionRecall.defaultK) neighbours)") }
-        guard kidSubsetSize >= 2, kidSubsets >= 1 else { throw ConfigError("--kid-subset-size must be at least 2 and --kid-subsets at least 1") }
         let source = try SampleSource(checkpoint: checkpoint, npy: npy)
         let name = dataset ?? source.training?.dataset ?? "fashion-mnist"
         let root = dataRoot ?? (dataset == nil ? source.training?.dataRoot : nil) ?? MNISTDataset.defaultRoot
@@ -130,6 +128,9 @@ private struct SampleSource {
                                 pixels: channels == 1 ? npy.pixels : SampleExport.nchw(fromNHWC: npy.pixels, channels: channels, size: imageSize))
         }
         let (trainer, model, _) = generator!
+        guard let training else { preconditionFailure("a checkpoint's samples come with its training settings") }
+        try MemoryEstimate.generation(model: model, batchSize: min(count, SampleExport.batchSize), count: count,
+                                      optimizer: training.optimizer).require(for: "generating \(count) images")
         // A conditional model makes every class in turn, as many of each.
         let labels = model.isConditional ? (0..<count).map { $0 % model.classes } : nil
         return SampleExport.dataset(SampleExport.generate(trainer, count: count, seed: seed, labels: labels, batchStatistics: batchStatistics),

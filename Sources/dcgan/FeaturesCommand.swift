@@ -25,16 +25,15 @@ struct FeaturesCommand: ParsableCommand {
     var split = "train"
     @Flag(help: "Use a freshly initialised D (the paper's N(0, 0.02) weights) of the checkpoint's architecture.")
     var randomInit = false
-    @Option(help: "Seed of the --random-init weights.")
+    @Option(parsing: .unconditional, help: "Seed of the --random-init weights.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @Flag(help: "Write the raw pixels (scaled to [-1, 1]) instead of D's features.")
     var pixels = false
-    @Option(help: "Images pushed through D at a time.")
+    @Option(parsing: .unconditional, help: "Images pushed through D at a time.", transform: OptionRange.integer(1...4096))
     var batchSize = DiscriminatorFeatures.defaultBatchSize
 
     func run() throws {
         guard let dataSplit = DataSplit(rawValue: split) else { throw ConfigError("--split must be train or test, not \(split)") }
-        guard batchSize >= 1 else { throw ConfigError("--batch-size must be at least 1") }
         guard !(randomInit && pixels) else { throw ConfigError("give at most one of --random-init and --pixels") }
         let (trainer, header) = try experiment.load()
         let model = header.model

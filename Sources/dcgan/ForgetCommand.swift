@@ -22,20 +22,18 @@ struct ForgetCommand: ParsableCommand {
     @OptionGroup var experiment: ExperimentOptions
     @Option(help: "JSON file of boxes drawn on the samples.")
     var boxes: String
-    @Option(help: "Seed of the latent vectors (as `dcgan sample --seed`).")
+    @Option(parsing: .unconditional, help: "Seed of the latent vectors (as `dcgan sample --seed`).", transform: OptionRange.seed)
     var seed: UInt64 = 1
-    @Option(help: "Number of samples drawn (as `dcgan sample --count`).")
+    @Option(parsing: .unconditional, help: "Number of samples drawn (as `dcgan sample --count`).", transform: OptionRange.integer(1...10_000))
     var count = 64
-    @Option(help: "L2 regularisation of the logistic regression.")
+    @Option(parsing: .unconditional, help: "L2 regularisation of the logistic regression.", transform: OptionRange.real(0, 1e6, openLower: true))
     var l2 = 1e-3
     @Flag(help: "Also draw with as many randomly chosen maps dropped (forget-random.png), as a control.")
     var randomControl = false
-    @Option(help: "Grid columns.")
+    @Option(parsing: .unconditional, help: "Grid columns.", transform: OptionRange.integer(1...1024))
     var columns = 8
 
     func run() throws {
-        guard count >= 1 else { throw ConfigError("--count must be at least 1") }
-        guard l2 > 0 else { throw ConfigError("--l2 must be positive") }
         for name in ["forget-before.png", "forget-after.png"] + (randomControl ? ["forget-random.png"] : []) { _ = try experiment.path(name) }
         let (trainer, header) = try experiment.load()
         let model = header.model

@@ -19,26 +19,22 @@ struct InterpolateCommand: ParsableCommand {
     enum ModeChoice: String, ExpressibleByArgument, CaseIterable { case linear, slerp, both }
 
     @OptionGroup var experiment: ExperimentOptions
-    @Option(help: "Number of paths (rows).")
+    @Option(parsing: .unconditional, help: "Number of paths (rows).", transform: OptionRange.integer(1...64))
     var rows = 8
-    @Option(help: "Random latent points each path runs through.")
+    @Option(parsing: .unconditional, help: "Random latent points each path runs through.", transform: OptionRange.integer(2...100))
     var points = 9
-    @Option(help: "Images per segment between consecutive points.")
+    @Option(parsing: .unconditional, help: "Images per segment between consecutive points.", transform: OptionRange.integer(1...100))
     var steps = 8
-    @Option(help: "Seed for the latent points.")
+    @Option(parsing: .unconditional, help: "Seed for the latent points.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @Option(help: "Interpolation: linear, slerp (great circles) or both.")
     var mode: ModeChoice = .both
-    @Option(help: "Hundredths of a second per GIF frame (11: about 9 frames a second).")
+    @Option(parsing: .unconditional, help: "Hundredths of a second per GIF frame (11: about 9 frames a second).", transform: OptionRange.integer(1...65_535))
     var delay = 11
     @Flag(help: "Normalise with each batch's statistics instead of the running averages.")
     var batchStats = false
 
     func run() throws {
-        guard (1...64).contains(rows) else { throw ConfigError("--rows must be between 1 and 64") }
-        guard (2...100).contains(points) else { throw ConfigError("--points must be between 2 and 100") }
-        guard (1...100).contains(steps) else { throw ConfigError("--steps must be between 1 and 100") }
-        guard delay >= 1 else { throw ConfigError("--delay must be at least 1") }
         let modes: [LatentPaths.Mode] = mode == .both ? LatentPaths.Mode.allCases : [LatentPaths.Mode(rawValue: mode.rawValue)!]
         let names = modes.flatMap { ["walk-\($0.rawValue).png", "walk-\($0.rawValue).gif"] }
         for name in names { _ = try experiment.path(name) }

@@ -10,17 +10,17 @@ struct ModelOptions: ParsableArguments {
     var model: String?
     @Flag(help: "Conditional model: the one-hot class label is joined to the inputs of G and D (dcgan: of every layer, as the paper's supplement 8.1; mlp: of the first, as the book); needs a labelled dataset.")
     var conditional = false
-    @Option(help: "Image height and width: 28, 32, 48, 64, 96 or 128 (a base of 3-7 doubled at least twice). Default 28.")
+    @Option(parsing: .unconditional, help: "Image height and width: 28, 32, 48, 64, 96 or 128 (a base of 3-7 doubled at least twice). Default 28.", transform: OptionRange.integer(1...OptionRange.maxImageSize))
     var imageSize: Int?
-    @Option(help: "Image channels: 1 (gray) or 3 (RGB). Default 1.")
+    @Option(parsing: .unconditional, help: "Image channels: 1 (gray) or 3 (RGB). Default 1.", transform: OptionRange.integer(1...3))
     var channels: Int?
-    @Option(help: "Size of the latent vector z. Default 100.")
+    @Option(parsing: .unconditional, help: "Size of the latent vector z. Default 100.", transform: OptionRange.integer(1...OptionRange.maxWidth))
     var nz: Int?
-    @Option(help: "Generator width (channels of its last hidden layer). Default 64.")
+    @Option(parsing: .unconditional, help: "Generator width (channels of its last hidden layer). Default 64.", transform: OptionRange.integer(1...OptionRange.maxWidth))
     var ngf: Int?
-    @Option(help: "Discriminator width (channels of its first layer). Default 64.")
+    @Option(parsing: .unconditional, help: "Discriminator width (channels of its first layer). Default 64.", transform: OptionRange.integer(1...OptionRange.maxWidth))
     var ndf: Int?
-    @Option(help: "Width of the hidden layers of the mlp and toy1010 models. Default 200 (mlp), 3 (toy1010).")
+    @Option(parsing: .unconditional, help: "Width of the hidden layers of the mlp and toy1010 models. Default 200 (mlp), 3 (toy1010).", transform: OptionRange.integer(1...OptionRange.maxWidth))
     var hidden: Int?
     @Flag(help: "BatchNorm without learned scale and shift (the paper's supplement 8.1).")
     var noBatchNormAffine = false
@@ -66,13 +66,12 @@ struct ModelOptions: ParsableArguments {
 
 /// Thread count and matrix engine, shared by every subcommand.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for the kernels and the matrix products (default: 2).")
+    @Option(parsing: .unconditional, help: "Threads for the kernels and the matrix products (default: 2).", transform: OptionRange.integer(1...256))
     var threads = 2
     @Option(help: "Matrix-product engine: auto (OpenBLAS when its AVX-512 kernels run, else our own AVX-512 kernel where the processor has AVX-512), avx512, openblas or reference.")
     var engine = "auto"
 
     func apply() throws {
-        guard threads >= 1 && threads <= 256 else { throw ConfigError("threads must be between 1 and 256, not \(threads)") }
         switch engine {
         case "auto": GEMM.engine = GEMM.fastestEngine()
         case "avx512":

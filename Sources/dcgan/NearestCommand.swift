@@ -17,13 +17,13 @@ struct NearestCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
-    @Option(help: "Samples shown.")
+    @Option(parsing: .unconditional, help: "Samples shown.", transform: OptionRange.integer(1...256))
     var count = 8
-    @Option(help: "Nearest training images shown beside each sample.")
+    @Option(parsing: .unconditional, help: "Nearest training images shown beside each sample.", transform: OptionRange.integer(1...64))
     var k = 5
-    @Option(help: "Samples and held-out test images whose mean nearest distance is printed.")
+    @Option(parsing: .unconditional, help: "Samples and held-out test images whose mean nearest distance is printed.", transform: OptionRange.integer(1...100_000))
     var compare = 1000
-    @Option(help: "Seed for the latent vectors and for the choice of test images.")
+    @Option(parsing: .unconditional, help: "Seed for the latent vectors and for the choice of test images.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @Option(help: "The scoring classifier file (`dcgan evaluate` makes it). Default: the one `dcgan evaluate` keeps for these training images under \(ClassifierCache.defaultFolder).")
     var classifier: String?
@@ -33,9 +33,6 @@ struct NearestCommand: ParsableCommand {
     var batchStats = false
 
     func run() throws {
-        guard (1...256).contains(count) else { throw ConfigError("--count must be between 1 and 256") }
-        guard (1...64).contains(k) else { throw ConfigError("--k must be between 1 and 64") }
-        guard compare >= 1 else { throw ConfigError("--compare must be at least 1") }
         for name in ["nearest-pixels.png", "nearest-features.png"] { _ = try experiment.path(name) }
         let (trainer, header) = try experiment.load()
         let model = header.model

@@ -11,17 +11,17 @@ struct SampleCommand: ParsableCommand {
 
     @Option(help: "Checkpoint file written by `dcgan train` (runs/<run>/checkpoints/step-N.dcgan), or a run folder (its latest checkpoint).")
     var checkpoint: String
-    @Option(help: "Number of images (conditional models: default 8 per class, a row per class).")
+    @Option(parsing: .unconditional, help: "Number of images (conditional models: default 8 per class, a row per class).", transform: OptionRange.integer(1...OptionRange.maxImages))
     var count: Int?
-    @Option(name: .customLong("class"), help: "Conditional models: make every image of this class (index).")
+    @Option(name: .customLong("class"), parsing: .unconditional, help: "Conditional models: make every image of this class (index).", transform: OptionRange.integer(0...ModelConfig.maxClasses))
     var classIndex: Int?
     @Option(help: "Conditional models: a .npy file of class indices (integers, one per image) to make.")
     var labels: String?
-    @Option(help: "Seed for the latent vectors.")
+    @Option(parsing: .unconditional, help: "Seed for the latent vectors.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @Option(help: "Write the images as one PNG grid to this file (default samples.png when no other output is named).")
     var grid: String?
-    @Option(help: "Grid columns.")
+    @Option(parsing: .unconditional, help: "Grid columns.", transform: OptionRange.integer(1...1024))
     var columns = 8
     @Option(help: "Write the images to this .npy file (uint8, N x H x W or N x H x W x C); a conditional model's labels go to X_labels.npy beside it.")
     var npy: String?
@@ -41,8 +41,6 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        guard count.map({ $0 >= 1 }) ?? true else { throw ConfigError("--count must be at least 1") }
-        guard columns >= 1 else { throw ConfigError("--columns must be at least 1") }
         let gridPath = grid ?? (npy == nil && individual == nil && raw == nil ? "samples.png" : nil)
         let labelsPath = npy.map(Self.labelsPath)
         let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
@@ -51,9 +49,13 @@ struct SampleCommand: ParsableCommand {
         let classes = try sampleLabels(model, fixedCount: given?.shape[0])
         let total = given?.shape[0] ?? classes?.count ?? count ?? 64
         // Refuse before any work, so that no output is left half-made.
-        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ, raw].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
+        let individualFiles = individual.map { SampleExport.individualPaths(folder: $0, count: total) } ?? []
+        for path in [gridPath, npy, classes == nil ? nil : labelsPath, saveZ, raw].compactMap({ $0 }) + individualFiles
+        where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
+        try MemoryEstimate.generation(model: model, batchSize: min(total, SampleExport.batchSize), count: total,
+                                      optimizer: header.training.optimizer).require(for: "sampling \(total) images")
         let latent = given ?? SampleExport.latent(trainer, count: total, seed: seed)
         let images = SampleExport.generate(trainer, z: latent, labels: classes, batchStatistics: batchStats)
         if let saveZ {

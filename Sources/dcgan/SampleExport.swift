@@ -11,14 +11,17 @@ enum SampleExport {
         return trainer.latent.sample(count: count, rng: &rng)
     }
 
+    /// Images generated at once.
+    static let batchSize = 256
+
     /// Images from the trainer's generator for the latent vectors `z` (and, for a conditional
-    /// generator, the class of each image), made in batches of at most 256: [N] + the image
-    /// shape, in [-1, 1].
+    /// generator, the class of each image), made in batches of at most `batchSize`: [N] + the
+    /// image shape, in [-1, 1].
     static func generate(_ trainer: GANTrainer, z: Tensor, labels: [Int]? = nil, batchStatistics: Bool) -> Tensor {
         let count = z.shape[0], perVector = z.count / max(count, 1)
         var images: Tensor?
-        for start in stride(from: 0, to: count, by: 256) {
-            let n = min(256, count - start)
+        for start in stride(from: 0, to: count, by: batchSize) {
+            let n = min(batchSize, count - start)
             let batch = Tensor(shape: [n] + trainer.latent.sampleShape, values: Array(z.buffer[(start * perVector)..<((start + n) * perVector)]))
             let output = trainer.generate(batch, labels: labels.map { Array($0[start..<(start + n)]) }, batchStatistics: batchStatistics)
             let perImage = output.count / n
@@ -60,17 +63,26 @@ enum SampleExport {
         return bytes
     }
 
-    /// One PNG per image in `folder` (created if needed).
+    /// The files `writeIndividual` writes for `count` images.
+    static func individualPaths(folder: String, count: Int) -> [String] {
+        (0..<count).map { String(format: "%@/image-%05d.png", folder, $0) }
+    }
+
+    /// One PNG per image in `folder` (created if needed). Should a write fail, the images
+    /// already written by this call are removed, so that an error leaves no partial set.
     static func writeIndividual(_ images: Tensor, folder: String, overwrite: Bool) throws {
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
             throw DataError(path: folder, "cannot create the folder")
         }
         let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         let bytes = bytesNHWC(images)
-        for s in 0..<n {
+        let paths = individualPaths(folder: folder, count: n)
+        for (s, path) in paths.enumerated() {
             let image = RasterImage(width: w, height: h, channels: c, pixels: Array(bytes[(s * c * h * w)..<((s + 1) * c * h * w)]))
-            let name = String(format: "%@/image-%05d.png", folder, s)
-            try AtomicFile.write(try PNGCodec.encode(image), to: name, overwrite: overwrite)
+            do { try AtomicFile.write(try PNGCodec.encode(image), to: path, overwrite: overwrite) } catch {
+                for written in paths[..<s] { try? FileManager.default.removeItem(atPath: written) }
+                throw error
+            }
         }
     }
 }

@@ -18,36 +18,36 @@ struct TrainCommand: ParsableCommand {
     var split = "train"
     @Option(help: "Keep only these classes: an index (5), a list (3,5) or names (cat,dog).")
     var classes: String?
-    @Option(help: "Fraction of the images, after a seeded shuffle, kept out of training (their count is reported).")
+    @Option(parsing: .unconditional, help: "Fraction of the images, after a seeded shuffle, kept out of training (their count is reported).", transform: OptionRange.real(0, 1, openUpper: true))
     var holdout = 0.0
     @Option(help: "What an hdf5 dataset reads: a uint8 array (N x H x W x C, N x H x W, or one H x W x C image) or a group of one image per member.")
     var hdf5Key = "images"
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: "Images per batch. Default 128 (mlp 16, toy1010 1).")
+    @Option(parsing: .unconditional, help: "Images per batch. Default 128 (mlp 16, toy1010 1).", transform: OptionRange.integer(1...OptionRange.maxImages))
     var batchSize: Int?
-    @Option(help: "Passes over the data (ignored when --iterations is given); with --resume, the new total. Default 1 (mlp 4).")
+    @Option(parsing: .unconditional, help: "Passes over the data (ignored when --iterations is given); with --resume, the new total. Default 1 (mlp 4).", transform: OptionRange.integer(1...OptionRange.maxSteps))
     var epochs: Int?
-    @Option(help: "Generator steps to train for (overrides --epochs); with --resume, the new total. Default: one epoch (toy1010: 10000).")
+    @Option(parsing: .unconditional, help: "Generator steps to train for (overrides --epochs); with --resume, the new total. Default: one epoch (toy1010: 10000).", transform: OptionRange.integer(1...OptionRange.maxSteps))
     var iterations: Int?
     @Option(help: "Loss: \(GANLoss.allCases.map(\.rawValue).joined(separator: ", ")) (bce: the paper's non-saturating cross-entropy; lsgan: least squares; wasserstein: WGAN with weight clipping). Default bce (toy1010: lsgan).")
     var loss: String?
-    @Option(help: "Weight-clipping bound of the Wasserstein critic.")
+    @Option(parsing: .unconditional, help: "Weight-clipping bound of the Wasserstein critic.", transform: OptionRange.float(0, 100, openLower: true))
     var weightClip: Float = 0.01
     @Option(help: "Optimiser: adam (paper), rmsprop (the Keras tutorial's, with clipping and decay) or sgd. Default adam (toy1010: sgd).")
     var optimizer: String?
-    @Option(help: "Adam or SGD learning rate. Default 2e-4 (mlp 1e-4, toy1010 0.01).")
+    @Option(parsing: .unconditional, help: "Learning rate of both networks. Default 2e-4 (mlp 1e-4, toy1010 0.01; rmsprop: the Keras tutorial's 8e-4 for D and 4e-4 for G).", transform: OptionRange.float(0, 10, openLower: true))
     var lr: Float?
-    @Option(help: "Adam beta1 (the paper's 0.5; 0.9 oscillates). Default 0.5 (mlp 0.9).")
+    @Option(parsing: .unconditional, help: "Adam beta1 (the paper's 0.5; 0.9 oscillates). Default 0.5 (mlp 0.9).", transform: OptionRange.float(0, 1, openUpper: true))
     var beta1: Float?
-    @Option(help: "Discriminator steps per generator step.")
+    @Option(parsing: .unconditional, help: "Discriminator steps per generator step.", transform: OptionRange.integer(1...1000))
     var dSteps = 1
-    @Option(help: "Target for real images in D's loss (0.9 for one-sided label smoothing).")
+    @Option(parsing: .unconditional, help: "Target for real images in D's loss (0.9 for one-sided label smoothing).", transform: OptionRange.float(0, 1))
     var realLabel: Float = 1.0
-    @Option(help: "Standard deviation of Gaussian noise added to D's targets.")
+    @Option(parsing: .unconditional, help: "Standard deviation of Gaussian noise added to D's targets.", transform: OptionRange.float(0, 10))
     var labelNoise: Float = 0
     @Option(help: "Distribution of z: uniform (paper, in [-1, 1]) or normal. Default uniform (mlp normal).")
     var noise: String?
-    @Option(help: "Random seed: the same seed and thread count give the same run.")
+    @Option(parsing: .unconditional, help: "Random seed: the same seed and thread count give the same run.", transform: OptionRange.seed)
     var seed: UInt64 = 1
     @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Run folder (default: runs/<timestamp>).")
@@ -56,21 +56,21 @@ struct TrainCommand: ParsableCommand {
     var overwrite = false
     @Option(help: "Continue the run in this folder from its latest good checkpoint (its settings are reused; --iterations or --epochs extend it).")
     var resume: String?
-    @Option(help: "Write a fixed-noise sample grid every N iterations (0: only at the end). Default 100.")
+    @Option(parsing: .unconditional, help: "Write a fixed-noise sample grid every N iterations (0: only at the end). Default 100.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var sampleEvery: Int?
-    @Option(help: "Write a checkpoint every N iterations (0: only at the end). Default 200.")
+    @Option(parsing: .unconditional, help: "Write a checkpoint every N iterations (0: only at the end). Default 200.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var checkpointEvery: Int?
-    @Option(help: "When not on a terminal, print a progress line every N iterations. Default 50.")
+    @Option(parsing: .unconditional, help: "When not on a terminal, print a progress line every N iterations. Default 50.", transform: OptionRange.integer(1...OptionRange.maxSteps))
     var logEvery: Int?
     @Flag(help: "Write no TensorBoard event file (events.out.tfevents.*) into the run folder.")
     var noTensorboard = false
-    @Option(help: "Keep only the newest N checkpoints (0: keep all). Default 0.")
+    @Option(parsing: .unconditional, help: "Keep only the newest N checkpoints (0: keep all). Default 0.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var keepLast: Int?
-    @Option(help: "Score the generator every N iterations and at the end (Fréchet distance, KID, precision, recall, class entropy, as `dcgan evaluate` does) into metrics.csv; needs a labelled dataset. Default 0: never.")
+    @Option(parsing: .unconditional, help: "Score the generator every N iterations and at the end (Fréchet distance, KID, precision, recall, class entropy, as `dcgan evaluate` does) into metrics.csv; needs a labelled dataset. Default 0: never.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var evalEvery: Int?
     @Option(help: "Classifier file of --eval-every (as `dcgan evaluate --classifier`). Default: one per dataset under \(ClassifierCache.defaultFolder).")
     var classifier: String?
-    @Option(help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).")
+    @Option(parsing: .unconditional, help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).", transform: OptionRange.integer(4...OptionRange.maxImages))
     var evalSamples: Int?
 
     func run() throws {
@@ -84,6 +84,8 @@ struct TrainCommand: ParsableCommand {
                 guard try !modelOptions.contradicts(model) else {
                     throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
                 }
+                try MemoryEstimate.training(model: model, batchSize: training.batchSize, optimizer: training.optimizer).beyondTrainer
+                    .require(for: "training \(model.summary) at batch \(training.batchSize)")
                 return try Self.loadData(training, model)
             }
             // Until here a signal ends the process at once: nothing was written that a stop could save.
@@ -102,6 +104,8 @@ struct TrainCommand: ParsableCommand {
             (selection.seed, selection.split, selection.classes, selection.holdout, selection.hdf5Key) = (seed, split, classes, holdout, hdf5Key)
             // Checked before the data is read (the class count, from the data, is a placeholder here).
             var model = try modelOptions.config(classes: 1)
+            try MemoryEstimate.training(model: model, batchSize: batchSize ?? selection.batchSize, optimizer: selection.optimizer)
+                .require(for: "training \(model.summary) at batch \(batchSize ?? selection.batchSize)")
             let data = try Self.loadData(selection, model)
             if modelOptions.conditional {
                 let count = data.classNames?.count ?? (data.labels?.max() ?? -1) + 1
@@ -172,6 +176,8 @@ struct TrainCommand: ParsableCommand {
         }
         t.weightClip = weightClip
         t.learningRate = lr ?? t.learningRate
+        // RMSprop keeps its own pair of rates (config.json records them); --lr sets both.
+        if let lr, t.optimizer == .rmsprop { (t.rmspropLearningRateD, t.rmspropLearningRateG) = (lr, lr) }
         t.beta1 = beta1 ?? t.beta1
         t.discriminatorSteps = dSteps
         t.realLabel = realLabel
@@ -182,13 +188,10 @@ struct TrainCommand: ParsableCommand {
         t.keepLast = keepLast
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
-        guard t.batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(t.batchSize)") }
-        guard dSteps >= 1 else { throw ConfigError("--d-steps must be at least 1") }
         if let iterations {
             t.iterations = iterations
         } else if epochs != nil || t.iterations == 0 {
             let passes = epochs ?? architecture.defaultEpochs
-            guard passes >= 1 else { throw ConfigError("--epochs must be at least 1") }
             t.iterations = passes * (datasetCount / t.batchSize) / dSteps
         }
         try t.validate()

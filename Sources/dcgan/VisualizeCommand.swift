@@ -20,22 +20,20 @@ struct VisualizeCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
-    @Option(help: "Index of one of D's activation layers (default: the last one).")
+    @Option(parsing: .unconditional, help: "Index of one of D's activation layers (default: the last one).", transform: OptionRange.integer(0...1000))
     var layer: Int?
-    @Option(help: "How many of the layer's most active channels to show.")
+    @Option(parsing: .unconditional, help: "How many of the layer's most active channels to show.", transform: OptionRange.integer(1...1024))
     var units = 8
-    @Option(help: "How many real images to use.")
+    @Option(parsing: .unconditional, help: "How many real images to use.", transform: OptionRange.integer(1...10_000))
     var images = 8
     @Option(help: "Dataset the real images come from (a name `dcgan train --dataset` takes).")
     var dataset = "fashion-mnist"
     @Option(help: "Folder (or file) holding the dataset.")
     var dataRoot = MNISTDataset.defaultRoot
-    @Option(help: "Seed for the random discriminator.")
+    @Option(parsing: .unconditional, help: "Seed for the random discriminator.", transform: OptionRange.seed)
     var seed: UInt64 = 1
 
     func run() throws {
-        guard units >= 1 else { throw ConfigError("--units must be at least 1") }
-        guard images >= 1 else { throw ConfigError("--images must be at least 1") }
         // Refused before any work, so that no file is half written out of three.
         for name in ["guided-trained.png", "guided-random.png", "guided-images.png"] { _ = try experiment.path(name) }
         let (trainer, header) = try experiment.load()

@@ -34,7 +34,7 @@ import Testing
         // A valid IHDR (correct CRC) for 100000x100000 gray pixels: 10 GB if believed.
         let png = pngFile(width: 100_000, height: 100_000, bitDepth: 8, colorType: 0, rows: [0, 0])
         let message = dataErrorMessage { _ = try PNGCodec.decode(bytes: png, path: "huge.png") }
-        #expect(message == "huge.png: PNG declares 100000x100000 pixels, larger than the 16384x16384 limit")
+        #expect(message == "huge.png: PNG declares 100000x100000 pixels, more than the limit of 67108864 pixels, 16384 a side")
     }
 
     @Test func garbageAndTruncatedFilesAreErrors() throws {

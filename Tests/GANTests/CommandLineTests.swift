@@ -78,7 +78,7 @@ import Testing
         guard FileManager.default.isExecutableFile(atPath: Self.tool) else { return }
         let out = Tiny.folder("cli") + "/run"
         try Self.expectFailure(["train", "--dataset", "fake", "--image-size", "30", "--out", out], mentions: "image size 30", mustNotExist: out)
-        try Self.expectFailure(["train", "--dataset", "fake", "--batch-size", "0", "--out", out], mentions: "batch size", mustNotExist: out)
+        try Self.expectFailure(["train", "--dataset", "fake", "--batch-size", "0", "--out", out], mentions: "--batch-size", mustNotExist: out)
         try Self.expectFailure(["train", "--dataset", "fake", "--threads", "0", "--out", out], mentions: "threads", mustNotExist: out)
         try Self.expectFailure(["train", "--dataset", "nonsense", "--out", out], mentions: "unknown dataset", mustNotExist: out)
     }

@@ -86,6 +86,6 @@ import Testing
         try CommandLineTests.expectFailure(["train", "--dataset", "folder", "--data-root", unlabelled, "--image-size", "12", "--channels", "3",
                                             "--eval-every", "1", "--iterations", "1", "--out", out + "/unlabelled"], mentions: "nothing can be scored",
                                            mustNotExist: out + "/unlabelled")
-        try CommandLineTests.expectFailure(["evaluate", "--checkpoint", run, "--count", "3"], mentions: "--count must be at least 4")
+        try CommandLineTests.expectFailure(["evaluate", "--checkpoint", run, "--count", "3"], mentions: "must be an integer from 4")
     }
 }

@@ -208,9 +208,8 @@ public final class FeatureClassifier {
 
     /// Loads a classifier saved by `encode`.
     public static func load(path: String) throws -> FeatureClassifier {
-        let bytes = try TensorArchive.readFile(path, kind: "classifier")
-        let (header, offset) = try TensorArchive.decodeHeader(bytes, path: path, magic: magic, version: formatVersion,
-                                                              kind: "classifier") { (h: Header) in h.tensors }
+        let archive = try TensorArchive.open(path: path, magic: magic, version: formatVersion, kind: "classifier") { (h: Header) in h.tensors }
+        let header = archive.header
         guard header.imageSize >= 4, header.imageSize % 4 == 0, header.imageSize <= 1024, [1, 3].contains(header.channels),
               (2...1000).contains(header.classes), (1...256).contains(header.width) else {
             throw DataError(path: path, "classifier header is not valid")
@@ -220,7 +219,7 @@ public final class FeatureClassifier {
         guard classifier.tensors.map({ TensorArchive.Entry(name: $0.0, shape: $0.1.shape) }) == header.tensors else {
             throw DataError(path: path, "classifier tensors do not match its architecture")
         }
-        TensorArchive.readTensors(bytes, from: offset, into: classifier.tensors.map(\.1))
+        try archive.read(into: classifier.tensors.map(\.1))
         classifier.testAccuracy = header.testAccuracy
         classifier.provenance = header.provenance
         return classifier

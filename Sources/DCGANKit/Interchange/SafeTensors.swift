@@ -135,9 +135,11 @@ public enum SafeTensors {
         return (tensors, metadata)
     }
 
-    /// Reads and decodes the file at `path`.
+    /// Reads and decodes the file at `path` (a regular file only: a FIFO is refused, not waited on).
     public static func read(path: String) throws -> (tensors: [(name: String, value: Value)], metadata: [String: String]) {
-        try decode(try TensorArchive.readFile(path, kind: "safetensors file"), path: path)
+        let file = try ReadOnlyFile(path: path)
+        if let refusal = SystemMemory.shortfall(2 * Double(file.size), for: "reading \(path)") { throw ConfigError(refusal) }
+        return try decode(try file.bytes(at: 0, count: file.size), path: path)
     }
 
     /// One value of the header: a tensor's entry, the metadata, or anything else.

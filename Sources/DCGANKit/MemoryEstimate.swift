@@ -1,0 +1,142 @@
+import DCGANData
+import Foundation
+
+/// What a configuration needs in memory, worked out from its shape alone, so that one that
+/// cannot fit is refused with both numbers before anything is allocated rather than killed by
+/// the kernel halfway (`require`). `dcgan bench` prints it beside the measured peak.
+///
+/// The parts follow what the engine keeps: every parameter has a value and a gradient; Adam
+/// keeps two moments per parameter, RMSprop one; every layer keeps its output and the
+/// gradient of its input between the passes (activations run in place); a convolution keeps
+/// its column matrix, for as many samples as fit 48 Mi floats (`samplesPerChunk`), and the
+/// transposed ones an 8 MiB chunk; generated images are held as floats and bytes. (The data
+/// a run trains on is checked by the loaders, `DatasetCatalog`, as they allocate it.)
+public struct MemoryEstimate: Sendable, Equatable {
+    /// Weights, their gradients and BatchNorm's statistics of both networks.
+    public var parameters: Double
+    /// The optimisers' moments.
+    public var optimizerState: Double
+    /// Layer outputs and input gradients at the batch size.
+    public var activations: Double
+    /// Convolutions' column matrices.
+    public var workspaces: Double
+    /// The generated images held in memory.
+    public var data: Double
+
+    /// All parts together, in bytes.
+    public var total: Double { parameters + optimizerState + activations + workspaces + data }
+
+    /// What is still to be allocated once a trainer is loaded: activations, workspaces, data.
+    public var beyondTrainer: MemoryEstimate {
+        MemoryEstimate(parameters: 0, optimizerState: 0, activations: activations, workspaces: workspaces, data: data)
+    }
+
+    /// A training run of `model` at `batchSize` with `optimizer` (its data is checked as it is loaded).
+    public static func training(model: ModelConfig, batchSize: Int, optimizer: TrainingConfig.OptimizerKind) -> MemoryEstimate {
+        let layers = ModelShape(model)
+        let weights = layers.generatorParameters + layers.discriminatorParameters
+        let moments: Double = switch optimizer { case .adam: 2; case .rmsprop: 1; case .sgd: 0 }
+        let n = Double(batchSize)
+        // Forward outputs and backward input gradients of both networks (D's serve real and fake in turn).
+        let activations = 2 * n * (layers.generatorActivations + layers.discriminatorActivations)
+        return MemoryEstimate(parameters: 4 * (2 * weights + layers.statistics), optimizerState: 4 * moments * weights,
+                              activations: 4 * activations, workspaces: 4 * layers.workspaceFloats(batch: n, training: true),
+                              data: 0)
+    }
+
+    /// What building a trainer for `model` allocates before it sees a batch: both networks'
+    /// parameters, gradients and statistics, and the optimisers' moments.
+    public static func trainer(model: ModelConfig, optimizer: TrainingConfig.OptimizerKind) -> Double {
+        generation(model: model, batchSize: 0, count: 0, optimizer: optimizer).total
+    }
+
+    /// Generating `count` images in batches of `batchSize` with `model`'s generator, keeping the
+    /// images as floats and bytes. The whole trainer is loaded (a checkpoint holds both networks
+    /// and `optimizer`'s state), but only G's forward pass runs.
+    public static func generation(model: ModelConfig, batchSize: Int, count: Int, optimizer: TrainingConfig.OptimizerKind) -> MemoryEstimate {
+        let layers = ModelShape(model)
+        let stored = training(model: model, batchSize: 0, optimizer: optimizer)
+        let n = Double(batchSize)
+        return MemoryEstimate(parameters: stored.parameters, optimizerState: stored.optimizerState,
+                              activations: 4 * n * layers.generatorActivations, workspaces: 4 * layers.workspaceFloats(batch: n, training: false),
+                              data: 5 * Double(count) * layers.imageFloats)
+    }
+
+    /// Throws a one-line refusal naming `what`, the estimate and the memory available, when
+    /// the estimate exceeds what `SystemMemory.available()` reports.
+    public func require(for what: String) throws {
+        if let refusal = SystemMemory.shortfall(total, for: what) { throw ConfigError(refusal) }
+    }
+}
+
+/// The layer sizes of a `ModelConfig`'s networks, counted from the configuration (in Double,
+/// so that no width can overflow) without building them.
+struct ModelShape {
+    var generatorParameters = 0.0, discriminatorParameters = 0.0
+    /// BatchNorm's running means and variances.
+    var statistics = 0.0
+    /// Elements per sample of every layer output (convolution, normalisation, label join).
+    var generatorActivations = 0.0, discriminatorActivations = 0.0
+    var imageFloats = 0.0
+    /// Per convolution: (column floats per sample, whether transposed).
+    var convolutions: [(columns: Double, transposed: Bool)] = []
+
+    init(_ model: ModelConfig) {
+        let extra = Double(model.classes), c = Double(model.channels), side = Double(model.imageSize)
+        imageFloats = c * side * side
+        switch model.architecture {
+        case .dcgan:
+            guard let (base, doublings) = model.ladder else { return }
+            let b = Double(base)
+            // G: nz -> base x base x widths[0], then each transposed convolution doubles the side.
+            let widths = (0..<doublings).map { Double(model.ngf) * pow(2, Double(doublings - 1 - $0)) } + [c]
+            var size = b
+            generatorParameters = (Double(model.nz) + extra) * widths[0] * b * b
+            generatorActivations = (Double(model.nz) + extra) + widths[0] * size * size * 2
+            convolutions.append(((Double(model.nz) + extra) * b * b, true))
+            for i in 1..<widths.count {
+                let input = (widths[i - 1] + extra) * size * size
+                size *= 2
+                generatorParameters += (widths[i - 1] + extra) * widths[i] * 16
+                let isLast = i == widths.count - 1
+                generatorActivations += input * (extra > 0 ? 1 : 0) + widths[i] * size * size * (isLast ? 1 : 2)
+                convolutions.append(((widths[i - 1] + extra) * 16 * (size / 2) * (size / 2), true))
+            }
+            let gNorm = widths.dropLast().reduce(0, +)
+            // D: halves the side while doubling channels, then one logit from base x base.
+            let dWidths = [c] + (0..<doublings).map { Double(model.ndf) * pow(2, Double($0)) }
+            size = side
+            for i in 1..<dWidths.count {
+                let input = (dWidths[i - 1] + extra) * size * size
+                size /= 2
+                discriminatorParameters += (dWidths[i - 1] + extra) * dWidths[i] * 16
+                discriminatorActivations += input * (extra > 0 ? 1 : 0) + dWidths[i] * size * size * (i > 1 ? 2 : 1)
+                convolutions.append(((dWidths[i - 1] + extra) * 16 * size * size, false))
+            }
+            discriminatorParameters += (dWidths.last! + extra) * b * b
+            discriminatorActivations += 1
+            let dNorm = dWidths.dropFirst(2).reduce(0, +)
+            let affine: Double = model.batchNormAffine ? 2 : 0
+            generatorParameters += affine * gNorm
+            discriminatorParameters += affine * dNorm
+            statistics = 2 * (gNorm + dNorm)
+        case .mlp, .toy1010:
+            let pixels = model.architecture == .toy1010 ? 4 : imageFloats, h = Double(model.hidden), z = Double(model.nz)
+            generatorParameters = (z + extra + 1) * h + (h + 1) * pixels + 2 * h
+            discriminatorParameters = (pixels + extra + 1) * h + h + 1 + 2 * h
+            generatorActivations = z + extra + 3 * h + 2 * pixels
+            discriminatorActivations = pixels + extra + 3 * h + 1
+        }
+    }
+
+    /// Floats of the convolutions' column matrices at batch `n`: a plain convolution keeps
+    /// the columns of as many samples as fit 48 Mi floats (and, training, reuses them for the
+    /// weight gradient); a transposed one makes them in chunks of at most 2 Mi floats.
+    func workspaceFloats(batch n: Double, training: Bool) -> Double {
+        convolutions.reduce(0) { sum, layer in
+            guard training || layer.transposed else { return sum }
+            let whole = layer.columns * n
+            return sum + (layer.transposed ? min(whole, Double(2 << 20)) : min(whole, max(layer.columns, Double(48 << 20))))
+        }
+    }
+}
