@@ -41,6 +41,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Distribution of z: the paper's uniform in [-1, 1], or the tutorials' normal.
     public var noise = NoiseKind.uniform
     public var seed: UInt64 = 1
+    /// How many processes share each batch (`mpirun -np P`); nil (configurations written
+    /// before data parallelism) means 1. A run resumes only with the same count.
+    public var processes: Int?
+    /// Whether BatchNorm's training statistics cover the whole batch over all processes
+    /// (`--sync-batch-norm`) rather than each process's share; nil means false.
+    public var syncBatchNorm: Bool?
     /// Length of the run in generator steps.
     public var iterations = 0
     /// Write a fixed-noise sample grid every this many iterations (0: only at the end).
@@ -79,6 +85,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard weightClip > 0 else { throw ConfigError("the weight clip must be positive, not \(weightClip)") }
         guard iterations >= 1 else { throw ConfigError("the run must have at least one iteration") }
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
+        let ranks = processes ?? 1
+        guard ranks >= 1, batchSize % ranks == 0 else {
+            throw ConfigError("--batch-size \(batchSize) does not split evenly over \(ranks) processes (it is the global batch; make it a multiple of \(ranks))")
+        }
         _ = try datasetOptions()
     }
 

@@ -39,13 +39,15 @@ public final class TrainingRun {
     /// The class of each fixed-noise sample of a conditional run: one row per class.
     private let fixedLabels: [Int]?
     private var lastCheckpoint: String?
+    /// Whether this process writes the run folder: rank 0 of a data-parallel run, or the only process.
+    private var writesFolder: Bool { trainer.communicator.rank == 0 }
 
     /// Columns of a sample grid; an unconditional grid has 8 rows, a conditional one a row
     /// per class (up to 16).
     public static let sampleColumns = 8
 
     private init(trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder, step: Int,
-                 batchesConsumed: Int, metrics: MetricsLog, lastCheckpoint: String?) {
+                 batchesConsumed: Int, metrics: MetricsLog, lastCheckpoint: String?, communicator: Communicator) {
         self.trainer = trainer
         self.model = model
         self.training = training
@@ -55,26 +57,45 @@ public final class TrainingRun {
         self.batchesConsumed = batchesConsumed
         self.metrics = metrics
         self.lastCheckpoint = lastCheckpoint
+        trainer.distribute(over: communicator, syncBatchNorm: training.syncBatchNorm ?? false)
         let rows = model.isConditional ? min(model.classes, 16) : 8
         fixedLabels = model.isConditional ? (0..<rows * Self.sampleColumns).map { $0 / Self.sampleColumns } : nil
         var rng = RandomGenerator(seed: training.seed &+ 0xF1ED)
         fixedNoise = trainer.latent.sample(count: rows * Self.sampleColumns, rng: &rng)
     }
 
-    /// Starts a new run in `folder`: writes `config.json` and `real_samples.png`.
+    /// Starts a new run in `folder`: writes `config.json` and `real_samples.png`. Over
+    /// several processes (`communicator`, whose size `training.processes` must give), rank 0
+    /// writes and the others wait to hear that it could.
     public static func start(model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder,
-                             overwrite: Bool) throws -> TrainingRun {
+                             overwrite: Bool, communicator: Communicator = SingleProcess()) throws -> TrainingRun {
+        precondition((training.processes ?? 1) == communicator.size, "the configuration names another process count than the job's")
         try checkFits(dataset, model: model, training: training)
         let trainer = try GANTrainer(model: model, training: training)
-        try folder.create(overwrite: overwrite)
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, step: 0,
-                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil)
-        try run.writeConfig()
-        let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
-        dataset.fillBatch(real, indices: 0..<real.shape[0])
-        try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
-        try run.metrics.flush()
+                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil,
+                              communicator: communicator)
+        try afterRankZero(communicator) {
+            try folder.create(overwrite: overwrite)
+            try run.writeConfig()
+            let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
+            dataset.fillBatch(real, indices: 0..<real.shape[0])
+            try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
+            try run.metrics.flush()
+        }
         return run
+    }
+
+    /// Runs `work` on rank 0 only; every process then learns whether it succeeded, so that a
+    /// failure there stops all of them rather than leaving the others waiting.
+    private static func afterRankZero(_ communicator: Communicator, _ work: () throws -> Void) throws {
+        var failure: Error?
+        if communicator.rank == 0 {
+            do { try work() } catch { failure = error }
+        }
+        let succeeded = communicator.size == 1 || communicator.allAgree(on: failure == nil ? 0 : 1)
+        if let failure { throw failure }
+        if !succeeded { throw ConfigError("rank 0 could not prepare the run folder (its message says why)") }
     }
 
     /// How long a resumed run should go on: to a new total of iterations, or of epochs
@@ -88,12 +109,19 @@ public final class TrainingRun {
     /// the checkpoint's configuration names (see `TrainingConfig.dataset`). With `extendTo`,
     /// the run goes on to that new total (which must lie beyond the checkpoint's step); the
     /// extended run computes exactly what an uninterrupted run of that length would.
-    public static func resume(folder: RunFolder, extendTo: Extension? = nil,
+    /// Every process of a data-parallel run reads the checkpoint (on several machines, from a
+    /// shared or copied folder), and their number must be the one the run was started with.
+    public static func resume(folder: RunFolder, extendTo: Extension? = nil, communicator: Communicator = SingleProcess(),
                               loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
         guard let path = folder.latestCheckpoint() else {
             throw DataError(path: folder.checkpointsFolder, "no checkpoint to resume from")
         }
         let (trainer, header) = try Checkpoint.load(path: path)
+        let processes = header.training.processes ?? 1
+        guard processes == communicator.size else {
+            throw ConfigError("\(folder.path) was trained with \(processes) process\(processes == 1 ? "" : "es") and this run has \(communicator.size); "
+                              + (processes == 1 ? "resume it without mpirun" : "resume it with mpirun -np \(processes)"))
+        }
         let dataset = try loadDataset(header.training, header.model)
         var training = header.training
         try checkFits(dataset, model: header.model, training: training)
@@ -109,8 +137,9 @@ public final class TrainingRun {
         }
         let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, step: header.step,
                               batchesConsumed: header.batchesConsumed,
-                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path)
-        if extendTo != nil { try run.writeConfig() }
+                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path,
+                              communicator: communicator)
+        if extendTo != nil { try afterRankZero(communicator) { try run.writeConfig() } }
         return run
     }
 
@@ -135,7 +164,8 @@ public final class TrainingRun {
     /// Trains until the configured number of iterations (or, with `stopAfter`, until that
     /// step, as an interrupted run would), calling `report` after each one.
     public func run(stopAfter: Int? = nil, report: (TrainingProgress) -> Void) throws {
-        let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed)
+        let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed,
+                                 part: trainer.communicator.rank, parts: trainer.communicator.size)
         defer { loader.stop() }
         let imagesPerStep = Double(training.batchSize * training.discriminatorSteps)
         var smoothedRate = 0.0
@@ -157,7 +187,7 @@ public final class TrainingRun {
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
                             secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9)))
             let last = step == training.iterations
-            if last || (training.sampleEvery > 0 && step % training.sampleEvery == 0) { try writeSamples() }
+            if writesFolder && (last || (training.sampleEvery > 0 && step % training.sampleEvery == 0)) { try writeSamples() }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
         }
     }
@@ -169,9 +199,15 @@ public final class TrainingRun {
         try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), columns: Self.sampleColumns, overwrite: true)
     }
 
-    /// Writes a checkpoint for the current step, then the metrics that go with it.
+    /// Writes a checkpoint for the current step, then the metrics that go with it. Over
+    /// several processes, first checks that every replica holds the same weights (the run
+    /// stops with an error if not); rank 0 then writes.
     public func writeCheckpoint() throws {
         let path = folder.checkpointPath(step: step)
+        guard trainer.communicator.allAgree(on: trainer.replicaHash) else {
+            throw ReplicaMismatchError(step: step, processes: trainer.communicator.size)
+        }
+        guard writesFolder else { lastCheckpoint = path; return }
         try AtomicFile.write(try Checkpoint.encode(trainer, model: model, training: training, step: step, batchesConsumed: batchesConsumed),
                              to: path, overwrite: true)
         try metrics.flush()

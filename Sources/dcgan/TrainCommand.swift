@@ -61,13 +61,19 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery: Int?
     @Option(help: "When not on a terminal, print a progress line every N iterations. Default 50.")
     var logEvery: Int?
+    @Flag(help: "Under mpirun: BatchNorm statistics over the whole batch of all processes rather than each process's share (docs/SCALING.md).")
+    var syncBatchNorm = false
+    @Option(help: "Under mpirun: seconds a collective may wait for the other processes before the run stops.")
+    var collectiveTimeout = 300.0
+    @Option(help: .hidden) var replicaHashLog: String?
 
     func run() throws {
         try threadOptions.apply()
+        let communicator = DataParallelLaunch.communicator(timeout: collectiveTimeout)
         let run: TrainingRun
         if let resume {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
-            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo) { training, model in
+            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo, communicator: communicator) { training, model in
                 // Model options given with --resume must describe the run being resumed.
                 guard try !modelOptions.contradicts(model) else {
                     throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
@@ -91,19 +97,25 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
+            (selection.processes, selection.syncBatchNorm) = (communicator.size, syncBatchNorm)
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
-            run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
+            run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite,
+                                        communicator: communicator)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
-                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
+                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
+                  + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
         }
         let display = ProgressDisplay(logEvery: run.training.logEvery)
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
         do {
+            let hashLog = replicaHashLog.map { ReplicaHashLog(path: $0, rank: communicator.rank) }
             try run.run { progress in
                 display.show(progress)
                 summary.add(progress.metrics)
+                hashLog?.record(step: progress.step, trainer: run.trainer)
             }
+            try hashLog?.write()
         } catch {
             display.finish()
             throw error
@@ -111,6 +123,7 @@ struct TrainCommand: ParsableCommand {
         display.finish()
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
+        (communicator as? MPICommunicator)?.finish()
     }
 
     /// The training images the settings name, printing what loading had to say once.
