@@ -37,7 +37,7 @@ public final class MPICommunicator: Communicator {
         (self.rank, self.size, self.timeout, self.onFailure) = (Int(rank), Int(size), timeout, onFailure)
         let prefix = "rank \(rank) of \(size)"
         watchdog = CollectiveWatchdog(timeout: timeout) { operation in
-            onFailure("\(prefix): \(operation) waited more than \(Int(timeout)) s for the other processes; stopping")
+            onFailure("\(prefix): \(operation) waited more than \(Int(timeout)) s for the other processes (one has stopped or hangs); stopping")
         }
     }
 
@@ -45,11 +45,11 @@ public final class MPICommunicator: Communicator {
     public func finish() { MPI_Finalize() }
 
     public func sum(_ values: UnsafeMutableBufferPointer<Float>) {
-        allReduce(values.baseAddress, values.count, dcgan_mpi_float(), dcgan_mpi_sum(), "summing \(values.count) floats")
+        allReduce(values.baseAddress, values.count, dcgan_mpi_float(), dcgan_mpi_sum(), "an all-reduce of \(values.count) floats")
     }
 
     public func sum(_ values: UnsafeMutableBufferPointer<Double>) {
-        allReduce(values.baseAddress, values.count, dcgan_mpi_double(), dcgan_mpi_sum(), "summing \(values.count) doubles")
+        allReduce(values.baseAddress, values.count, dcgan_mpi_double(), dcgan_mpi_sum(), "an all-reduce of \(values.count) doubles")
     }
 
     public func allAgree(on value: UInt64) -> Bool {
