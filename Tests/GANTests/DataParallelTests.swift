@@ -53,16 +53,7 @@ import Testing
         let pair = try Self.run(Self.launch + [CommandLineTests.tool] + Self.tinyRun(into: root + "/two", extra: ["--replica-hash-log", root + "/hash"]))
         #expect(pair.status == 0, "\(pair.stderr)")
         #expect(pair.stdout.contains("over 2 processes"))
-        let one = try Self.losses(root + "/one"), two = try Self.losses(root + "/two")
-        #expect(one.count == 20 && two.count == 20)
-        for (step, (a, b)) in zip(one, two).enumerated() {
-            for (x, y) in zip(a, b) {
-                #expect(abs(x - y) <= 1e-4 * max(abs(x), abs(y)), "step \(step + 1): \(a) vs \(b)")
-            }
-        }
-        let hashes = try (0..<2).map { try String(contentsOfFile: root + "/hash.rank-\($0)", encoding: .utf8) }
-        #expect(hashes[0].split(separator: "\n").count == 20)
-        #expect(hashes[0] == hashes[1])
+        try Self.expectSameRun(root + "/one", root + "/two", hashLog: root + "/hash")
         // Rank 0 alone wrote the run folder, and recorded the process count for --resume.
         let config = try String(contentsOfFile: root + "/two/config.json", encoding: .utf8)
         #expect(config.contains("\"processes\" : 2") && config.contains("\"syncBatchNorm\" : true"))
@@ -73,6 +64,48 @@ import Testing
         let resumed = try Self.run(Self.launch + [CommandLineTests.tool, "train", "--resume", root + "/two", "--iterations", "22"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(FileManager.default.fileExists(atPath: root + "/two/checkpoints/step-000022.dcgan"))
+    }
+
+    /// Expects the runs in `one` (one process) and `two` (two) to agree to 1e-4 relative in
+    /// every loss and D output at each of 20 steps, and the two ranks' weight hashes logged at
+    /// `hashLog` to be the same at every step.
+    static func expectSameRun(_ one: String, _ two: String, hashLog: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let single = try losses(one), pair = try losses(two)
+        #expect(single.count == 20 && pair.count == 20, sourceLocation: sourceLocation)
+        for (step, (a, b)) in zip(single, pair).enumerated() {
+            for (x, y) in zip(a, b) {
+                #expect(abs(x - y) <= 1e-4 * max(abs(x), abs(y)), "step \(step + 1): \(a) vs \(b)", sourceLocation: sourceLocation)
+            }
+        }
+        let hashes = try (0..<2).map { try String(contentsOfFile: hashLog + ".rank-\($0)", encoding: .utf8) }
+        #expect(hashes[0].split(separator: "\n").count == 20, sourceLocation: sourceLocation)
+        #expect(hashes[0] == hashes[1], sourceLocation: sourceLocation)
+    }
+
+    /// Two "hosts": two network namespaces joined by a veth pair, one rank in each, talking
+    /// TCP only (shared memory ruled out with `--mca btl tcp,self`); mpirun starts the remote
+    /// rank through an rsh agent that enters the other namespace, as it would ssh. The result
+    /// must be the one-process run's, as on one host. Where this machine forbids namespaces
+    /// (no CAP_NET_ADMIN), the same run goes over TCP on the loopback interface instead.
+    @Test func twoHostsOverTCP() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run scripts/setup")
+        let root = Tiny.folder("mpi-hosts")
+        let single = try CommandLineTests.run(Self.tinyRun(into: root + "/one"))
+        #expect(single.status == 0, "\(single.stderr)")
+        let hosts = NamespacePair(folder: root)
+        defer { hosts?.remove() }
+        let tcpOnly = ["--mca", "btl", "tcp,self"]
+        let launcher = hosts.map { $0.launch + tcpOnly } ?? Self.launch + tcpOnly
+        let pair = try Self.run(launcher + [CommandLineTests.tool] + Self.tinyRun(into: root + "/two", extra: ["--replica-hash-log", root + "/hash"]))
+        #expect(pair.status == 0, "\(pair.stderr)")
+        try Self.expectSameRun(root + "/one", root + "/two", hashLog: root + "/hash")
+        if hosts != nil {
+            // The second rank was started through the agent, in the other namespace.
+            let started = (try? String(contentsOfFile: root + "/rsh-agent.log", encoding: .utf8)) ?? ""
+            #expect(started.contains("10.77.0.2"), "the agent did not start the second host's daemon")
+        } else {
+            print("twoHostsOverTCP: this machine forbids network namespaces; the run went over loopback TCP instead")
+        }
     }
 
     /// The process ids of the two ranks of a job that `mpirun` (pid `launcher`) started.
@@ -131,5 +164,64 @@ import Testing
         #expect(seconds < 40, "the job took \(seconds) s to end")
         let lines = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: rank 0 of 2:") }
         #expect(lines.count == 1 && lines[0].contains("waited more than 5 s for the other processes"), "\(outcome.stderr)")
+    }
+}
+
+/// Two network namespaces, 10.77.0.1 and 10.77.0.2 on the two ends of a veth pair, and an
+/// rsh agent that runs mpirun's remote commands in the namespace of the address it is given.
+/// Nil where namespaces cannot be made (no `ip`, or not permitted).
+struct NamespacePair {
+    static let ip = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    let names: [String]
+    let agent: String
+
+    init?(folder: String) {
+        guard let ip = Self.ip else { return nil }
+        // Names unique to this test process, so that concurrent runs do not collide.
+        let tag = String(ProcessInfo.processInfo.processIdentifier % 100_000)
+        names = ["dcgan\(tag)a", "dcgan\(tag)b"]
+        agent = folder + "/rsh-agent"
+        let script = """
+            #!/bin/sh
+            host=$1; shift
+            echo "$host" >> \(folder)/rsh-agent.log
+            case "$host" in 10.77.0.1) ns=\(names[0]) ;; 10.77.0.2) ns=\(names[1]) ;; *) echo "unknown host $host" >&2; exit 1 ;; esac
+            exec \(ip) netns exec "$ns" sh -c "$*"
+
+            """
+        FileManager.default.createFile(atPath: agent, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+        let (a, b) = (names[0], names[1]), (vethA, vethB) = ("dcg\(tag)a", "dcg\(tag)b")
+        let steps = [["netns", "add", a], ["netns", "add", b], ["link", "add", vethA, "type", "veth", "peer", "name", vethB],
+                     ["link", "set", vethA, "netns", a], ["link", "set", vethB, "netns", b],
+                     ["-n", a, "addr", "add", "10.77.0.1/24", "dev", vethA], ["-n", b, "addr", "add", "10.77.0.2/24", "dev", vethB],
+                     ["-n", a, "link", "set", vethA, "up"], ["-n", b, "link", "set", vethB, "up"],
+                     ["-n", a, "link", "set", "lo", "up"], ["-n", b, "link", "set", "lo", "up"]]
+        for step in steps where !Self.run(ip, step) {
+            remove()
+            return nil
+        }
+    }
+
+    /// mpirun started in the first namespace, with one slot on each "host", out-of-band and
+    /// data traffic both on the veth link.
+    var launch: [String] {
+        [Self.ip!, "netns", "exec", names[0], DataParallelTests.mpirun, "--mca", "plm_rsh_agent", agent, "--host", "10.77.0.1,10.77.0.2",
+         "-np", "2", "--mca", "btl_tcp_if_include", "10.77.0.0/24", "--mca", "oob_tcp_if_include", "10.77.0.0/24"]
+    }
+
+    /// Deletes both namespaces (and with them the veth pair).
+    func remove() {
+        guard let ip = Self.ip else { return }
+        for name in names { _ = Self.run(ip, ["netns", "del", name]) }
+    }
+
+    private static func run(_ tool: String, _ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
     }
 }
