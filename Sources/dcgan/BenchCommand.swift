@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training or generation throughput on synthetic data.",
-        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark.")
+        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark. "
+            + "Under mpirun -np P, each process takes batch-size / P images of every step and averages gradients as `dcgan train` does; the rate is the job's.")
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Images per batch.")
@@ -25,9 +26,16 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print a per-layer breakdown: milliseconds per iteration and GFLOP/s for each layer and pass.")
     var profile = false
     @OptionGroup var threadOptions: ThreadOptions
+    @Flag(help: "Under mpirun: synchronised BatchNorm, as in dcgan train.")
+    var syncBatchNorm = false
 
     func run() throws {
         try threadOptions.apply()
+        let communicator = DataParallelLaunch.communicator(timeout: 300)
+        guard batchSize % communicator.size == 0 else {
+            throw ConfigError("--batch-size \(batchSize) does not split evenly over \(communicator.size) processes")
+        }
+        let share = batchSize / communicator.size
         let model = try modelOptions.config(classes: modelOptions.conditional ? 10 : 0)
         guard mode == "train" || mode == "generate" else { throw ConfigError("--mode must be train or generate, not \(mode)") }
         var training = TrainingConfig()
@@ -35,10 +43,11 @@ struct BenchCommand: ParsableCommand {
         training.iterations = 1
         training.noise = .normal
         let trainer = try GANTrainer(model: model, training: training)
+        trainer.distribute(over: communicator, syncBatchNorm: syncBatchNorm)
         var rng = RandomGenerator(seed: 7)
-        let real = Tensor.uniform([batchSize] + model.sampleShape, -1, 1, rng: &rng)
-        let labels = model.isConditional ? (0..<batchSize).map { $0 % model.classes } : nil
-        let z = Tensor(zeros: [batchSize] + model.latentShape)
+        let real = Tensor.uniform([share] + model.sampleShape, -1, 1, rng: &rng)
+        let labels = model.isConditional ? (0..<share).map { $0 % model.classes } : nil
+        let z = Tensor(zeros: [share] + model.latentShape)
         let step: () -> Void
         if mode == "train" {
             step = { _ = trainer.step { LabeledBatch(images: real, labels: labels) } }
@@ -58,6 +67,12 @@ struct BenchCommand: ParsableCommand {
             step()
             count += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            // Every process must stop after the same iteration: they decide on the mean time.
+            if communicator.size > 1 {
+                var mean = [elapsed / Double(communicator.size)]
+                mean.withUnsafeMutableBufferPointer { communicator.sum($0) }
+                elapsed = mean[0]
+            }
         } while count < iters || elapsed < seconds
         LayerProfiler.isEnabled = false
         if profile { printProfile(iterations: count) }
@@ -69,12 +84,14 @@ struct BenchCommand: ParsableCommand {
             "tool": "swift-dcgan", "mode": mode, "image_size": model.imageSize, "channels": model.channels, "batch": batchSize,
             "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
             "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
-            "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss,
+            "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss, "processes": communicator.size,
+            "parameters_g": trainer.generator.parameterCount, "parameters_d": trainer.discriminator.parameterCount,
         ]
         print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
                      Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))
+        (communicator as? MPICommunicator)?.finish()
     }
 
     private func printProfile(iterations: Int) {
