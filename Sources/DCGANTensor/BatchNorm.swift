@@ -20,17 +20,17 @@ public enum BatchNormKernel {
                                       runningMean.pointer, runningVariance.pointer, gamma?.pointer, beta?.pointer))
         // Two passes (mean, then squared deviations from it): the variance of large, offset
         // activations stays exact, as E[x^2] - E[x]^2 would not.
-        @Sendable func sum(_ ch: Int) -> Double {
+        func sum(_ ch: Int) -> Double {
             var total = 0.0
             for i in 0..<n { total += VectorSums.sum(ptrs.value.0 + (i * c + ch) * s, s) }
             return total
         }
-        @Sendable func squares(_ ch: Int, _ mu: Double) -> Double {
+        func squares(_ ch: Int, _ mu: Double) -> Double {
             var total = 0.0
             for i in 0..<n { total += VectorSums.squaredDeviations(ptrs.value.0 + (i * c + ch) * s, s, from: Float(mu)) }
             return total
         }
-        @Sendable func normalize(_ ch: Int, mu: Double, squares: Double, count: Double) {
+        func normalize(_ ch: Int, mu: Double, squares: Double, count: Double) {
             let (x, y, mean, invStd, rMean, rVar, g, b) = ptrs.value
             let variance = squares / count
             let inv = 1 / (variance + Double(eps)).squareRoot()
@@ -101,7 +101,7 @@ public enum BatchNormKernel {
                                       savedInverseStd.pointer, gamma?.pointer, gammaGradient?.pointer, betaGradient?.pointer))
         /// Sum of dy and of dy * xhat over this process's part of the channel; accumulates them
         /// into dbeta and dgamma.
-        @Sendable func parameterGradients(_ ch: Int) -> (sumGrad: Float, sumGradXhat: Float) {
+        func parameterGradients(_ ch: Int) -> (sumGrad: Float, sumGradXhat: Float) {
             let (x, dy, _, mean, invStd, _, dg, db) = ptrs.value
             var gradientSum = 0.0, moment = 0.0
             for i in 0..<n {
@@ -114,7 +114,7 @@ public enum BatchNormKernel {
             db?[ch] += sums.0
             return sums
         }
-        @Sendable func writeInputGradient(_ ch: Int, sumGrad: Float, sumGradXhat: Float, count: Float) {
+        func writeInputGradient(_ ch: Int, sumGrad: Float, sumGradXhat: Float, count: Float) {
             let (x, dy, dx, mean, invStd, g, _, _) = ptrs.value
             guard let dx else { return }
             let mu = mean[ch], inv = invStd[ch]
