@@ -108,6 +108,24 @@ import Testing
         }
     }
 
+    /// Replicas whose weights differ stop the run at the first checkpoint, before it is
+    /// written (a communicator whose processes never agree stands in for drifted replicas).
+    @Test func replicasThatDisagreeStopTheRun() throws {
+        final class Disagreeing: Communicator {
+            var rank: Int { 0 }
+            var size: Int { 1 }
+            func sum(_ values: UnsafeMutableBufferPointer<Float>) {}
+            func sum(_ values: UnsafeMutableBufferPointer<Double>) {}
+            func allAgree(on value: UInt64) -> Bool { false }
+        }
+        let folder = RunFolder(Tiny.folder("mpi-mismatch") + "/run")
+        let run = try TrainingRun.start(model: Tiny.model, training: Tiny.training(), dataset: Tiny.dataset, folder: folder,
+                                        overwrite: false, communicator: Disagreeing())
+        let error = #expect(throws: ReplicaMismatchError.self) { try run.run { _ in } }
+        #expect(error?.step == 3)
+        #expect(folder.latestCheckpoint() == nil)
+    }
+
     /// The process ids of the two ranks of a job that `mpirun` (pid `launcher`) started.
     static func ranks(of launcher: Int32) -> [Int: Int32] {
         var found: [Int: Int32] = [:]
