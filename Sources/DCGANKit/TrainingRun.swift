@@ -75,7 +75,7 @@ public final class TrainingRun {
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, step: 0,
                               batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath), lastCheckpoint: nil,
                               communicator: communicator)
-        try afterRankZero(communicator) {
+        try communicator.onRankZero {
             try folder.create(overwrite: overwrite)
             try run.writeConfig()
             let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
@@ -86,17 +86,6 @@ public final class TrainingRun {
         return run
     }
 
-    /// Runs `work` on rank 0 only; every process then learns whether it succeeded, so that a
-    /// failure there stops all of them rather than leaving the others waiting.
-    private static func afterRankZero(_ communicator: Communicator, _ work: () throws -> Void) throws {
-        var failure: Error?
-        if communicator.rank == 0 {
-            do { try work() } catch { failure = error }
-        }
-        let succeeded = communicator.size == 1 || communicator.allAgree(on: failure == nil ? 0 : 1)
-        if let failure { throw failure }
-        if !succeeded { throw ConfigError("rank 0 could not prepare the run folder (its message says why)") }
-    }
 
     /// How long a resumed run should go on: to a new total of iterations, or of epochs
     /// (converted with the dataset's size as a new run does).
@@ -117,11 +106,7 @@ public final class TrainingRun {
             throw DataError(path: folder.checkpointsFolder, "no checkpoint to resume from")
         }
         let (trainer, header) = try Checkpoint.load(path: path)
-        let processes = header.training.processes ?? 1
-        guard processes == communicator.size else {
-            throw ConfigError("\(folder.path) was trained with \(processes) process\(processes == 1 ? "" : "es") and this run has \(communicator.size); "
-                              + (processes == 1 ? "resume it without mpirun" : "resume it with mpirun -np \(processes)"))
-        }
+        try communicator.checkCanResume(folder.path, trainedWith: header.training.processes ?? 1)
         let dataset = try loadDataset(header.training, header.model)
         var training = header.training
         try checkFits(dataset, model: header.model, training: training)
@@ -139,7 +124,7 @@ public final class TrainingRun {
                               batchesConsumed: header.batchesConsumed,
                               metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step), lastCheckpoint: path,
                               communicator: communicator)
-        if extendTo != nil { try afterRankZero(communicator) { try run.writeConfig() } }
+        if extendTo != nil { try communicator.onRankZero { try run.writeConfig() } }
         return run
     }
 

@@ -24,3 +24,26 @@ public final class SingleProcess: Communicator {
     public func sum(_ values: UnsafeMutableBufferPointer<Double>) {}
     public func allAgree(on value: UInt64) -> Bool { true }
 }
+
+extension Communicator {
+    /// Runs `work` (writing the run folder) on rank 0 only; every process then learns whether
+    /// it succeeded, so that a failure there stops all of them rather than leaving the others
+    /// waiting for it in the first step.
+    func onRankZero(_ work: () throws -> Void) throws {
+        var failure: Error?
+        if rank == 0 {
+            do { try work() } catch { failure = error }
+        }
+        let succeeded = size == 1 || allAgree(on: failure == nil ? 0 : 1)
+        if let failure { throw failure }
+        if !succeeded { throw ConfigError("rank 0 could not prepare the run folder (its message says why)") }
+    }
+
+    /// A run resumes with as many processes as it was trained with: the batch each one
+    /// takes, and with per-process BatchNorm the statistics, depend on their number.
+    func checkCanResume(_ folder: String, trainedWith processes: Int) throws {
+        guard processes != size else { return }
+        throw ConfigError("\(folder) was trained with \(processes) process\(processes == 1 ? "" : "es") and this run has \(size); "
+                          + (processes == 1 ? "resume it without mpirun" : "resume it with mpirun -np \(processes)"))
+    }
+}
