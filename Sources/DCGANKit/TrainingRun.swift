@@ -65,11 +65,12 @@ public final class TrainingRun {
     }
 
     /// Starts a new run in `folder`: writes `config.json` and `real_samples.png`. Over
-    /// several processes (`communicator`, whose size `training.processes` must give), rank 0
+    /// several processes (`communicator`, whose size the configuration records), rank 0
     /// writes and the others wait to hear that it could.
     public static func start(model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder,
                              overwrite: Bool, communicator: Communicator = SingleProcess()) throws -> TrainingRun {
-        precondition((training.processes ?? 1) == communicator.size, "the configuration names another process count than the job's")
+        var training = training
+        if communicator.size > 1 { training.processes = communicator.size }
         try checkFits(dataset, model: model, training: training)
         let trainer = try GANTrainer(model: model, training: training)
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, step: 0,

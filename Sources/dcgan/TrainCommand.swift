@@ -97,7 +97,8 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
-            (selection.processes, selection.syncBatchNorm) = (communicator.size, syncBatchNorm)
+            // Recorded only when used, so that a run without them writes what it always did.
+            (selection.processes, selection.syncBatchNorm) = (communicator.size > 1 ? communicator.size : nil, syncBatchNorm ? true : nil)
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite,
