@@ -87,7 +87,6 @@ public final class TrainingRun {
         return run
     }
 
-
     /// How long a resumed run should go on: to a new total of iterations, or of epochs
     /// (converted with the dataset's size as a new run does).
     public enum Extension: Sendable, Equatable {
