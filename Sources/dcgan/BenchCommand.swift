@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let communicator = DataParallelLaunch.communicator(timeout: 300)
+        let communicator = try DataParallelLaunch.communicator(timeout: 300)
         guard batchSize % communicator.size == 0 else {
             throw ConfigError("--batch-size \(batchSize) does not split evenly over \(communicator.size) processes")
         }

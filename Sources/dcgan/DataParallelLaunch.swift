@@ -5,7 +5,8 @@ import Foundation
 /// The processes `dcgan train` runs over: the MPI job when an MPI launcher started this
 /// process, otherwise this process alone (MPI is then never initialised).
 enum DataParallelLaunch {
-    static func communicator(timeout: Double) -> Communicator {
+    static func communicator(timeout: Double) throws -> Communicator {
+        guard timeout > 0 else { throw ConfigError("--collective-timeout must be a positive number of seconds, not \(timeout)") }
         guard MPICommunicator.isLaunchedByMPI else { return SingleProcess() }
         let communicator = MPICommunicator(timeout: timeout) { message in
             FileHandle.standardError.write(Data("Error: \(message)\n".utf8))

@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let communicator = DataParallelLaunch.communicator(timeout: collectiveTimeout)
+        let communicator = try DataParallelLaunch.communicator(timeout: collectiveTimeout)
         let run: TrainingRun
         if let resume {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)

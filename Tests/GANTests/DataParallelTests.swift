@@ -126,6 +126,13 @@ import Testing
         #expect(folder.latestCheckpoint() == nil)
     }
 
+    /// A timeout that would stop every run at once is refused before anything is written.
+    @Test func collectiveTimeoutMustBePositive() throws {
+        let out = Tiny.folder("mpi-timeout") + "/run"
+        try CommandLineTests.expectFailure(["train", "--collective-timeout", "0", "--out", out] + CommandLineTests.tinyTraining,
+                                           mentions: "--collective-timeout must be a positive number of seconds", mustNotExist: out)
+    }
+
     /// The process ids of the two ranks of a job that `mpirun` (pid `launcher`) started.
     static func ranks(of launcher: Int32) -> [Int: Int32] {
         var found: [Int: Int32] = [:]
