@@ -54,15 +54,15 @@ public final class MPICommunicator: Communicator {
 
     public func allAgree(on value: UInt64) -> Bool {
         var low = value, high = value
-        allReduce(&low, 1, dcgan_mpi_uint64(), dcgan_mpi_min(), "comparing weights")
-        allReduce(&high, 1, dcgan_mpi_uint64(), dcgan_mpi_max(), "comparing weights")
+        allReduce(&low, 1, dcgan_mpi_uint64(), dcgan_mpi_min(), "checking that the processes agree")
+        allReduce(&high, 1, dcgan_mpi_uint64(), dcgan_mpi_max(), "checking that the processes agree")
         return low == high
     }
 
     private func allReduce(_ buffer: UnsafeMutableRawPointer?, _ count: Int, _ type: MPI_Datatype, _ operation: MPI_Op,
-                           _ what: @autoclosure () -> String) {
+                           _ what: String) {
         guard count > 0 else { return }
-        watchdog.begin(what())
+        watchdog.begin(what)
         let code = MPI_Allreduce(dcgan_mpi_in_place(), buffer, Int32(count), type, operation, dcgan_mpi_comm_world())
         watchdog.end()
         guard code == MPI_SUCCESS else {
@@ -70,7 +70,7 @@ public final class MPICommunicator: Communicator {
             var length: Int32 = 0
             MPI_Error_string(code, &text, &length)
             let reason = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            onFailure("rank \(rank) of \(size): \(what()) failed (\(reason)): another process of the job has stopped")
+            onFailure("rank \(rank) of \(size): \(what) failed (\(reason)): another process of the job has stopped")
         }
     }
 }
