@@ -34,12 +34,14 @@ let package = Package(
         .systemLibrary(name: "CDCGANHDF5", path: "Sources/CDCGANHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         // liblinear: the linear L2-SVM of `dcgan classify` (the paper's section 5 classifier).
         .systemLibrary(name: "CDCGANLinear", path: "Sources/CDCGANLinear", providers: [.apt(["liblinear-dev"])]),
+        // Open MPI: gradients and BatchNorm statistics summed across the processes of `mpirun -np P dcgan train`.
+        .systemLibrary(name: "CDCGANMPI", path: "Sources/CDCGANMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // Our own AVX-512 matrix kernel (C).
         .target(name: "CDCGANKernels", path: "Sources/CDCGANKernels"),
         .target(name: "DCGANTensor", dependencies: ["CDCGANBLAS", "CDCGANKernels"]),
         .target(name: "DCGANLayers", dependencies: ["DCGANTensor"]),
         .target(name: "DCGANData", dependencies: ["DCGANTensor", "CDCGANPNG", "CDCGANZlib", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
-        .target(name: "DCGANKit", dependencies: ["DCGANLayers", "DCGANData", "CDCGANZlib", "CDCGANLinear"]),
+        .target(name: "DCGANKit", dependencies: ["DCGANLayers", "DCGANData", "CDCGANZlib", "CDCGANLinear", "CDCGANMPI"]),
         .executableTarget(name: "dcgan", dependencies: [
             "DCGANKit", "DCGANData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

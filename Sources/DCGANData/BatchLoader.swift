@@ -23,13 +23,21 @@ public struct LabeledBatch {
 /// in the permutation drawn from a generator seeded with (seed, e), and incomplete final
 /// batches are dropped (every batch has the same shape, which BatchNorm and the buffers want).
 /// A loader started at batch b therefore continues exactly where a run that stopped at b was.
+///
+/// In a data-parallel run each of `parts` processes loads part `part` of every batch: its
+/// contiguous `batchSize / parts` positions of the same permutation, so that the processes
+/// together see exactly the batches one process would.
 public final class BatchLoader: @unchecked Sendable {
     /// The images batches are drawn from.
     public let dataset: ImageDataset
-    /// Images per batch; the last incomplete batch of an epoch is dropped.
+    /// Images per batch over all parts; the last incomplete batch of an epoch is dropped.
     public let batchSize: Int
     /// Seeds the order of every epoch (epoch e is shuffled from seed and e).
     public let seed: UInt64
+    /// Which share of each batch this loader serves, of how many.
+    public let part: Int, parts: Int
+    /// Images per batch this loader serves.
+    public var partSize: Int { batchSize / parts }
     /// Full batches per pass over the data.
     public var batchesPerEpoch: Int { dataset.count / batchSize }
     /// Seconds `next()` spent waiting for the background thread.
@@ -47,14 +55,18 @@ public final class BatchLoader: @unchecked Sendable {
     private var stopped = false
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Starts serving at batch number `startBatch` (counted from the first batch of epoch 0).
-    public init(dataset: ImageDataset, batchSize: Int, seed: UInt64, startBatch: Int = 0, prefetch: Int = 3) {
+    /// Starts serving at batch number `startBatch` (counted from the first batch of epoch 0);
+    /// `parts` must divide `batchSize`.
+    public init(dataset: ImageDataset, batchSize: Int, seed: UInt64, startBatch: Int = 0, prefetch: Int = 3, part: Int = 0, parts: Int = 1) {
         precondition(batchSize >= 1 && dataset.count >= batchSize, "dataset smaller than one batch")
+        precondition(parts >= 1 && (0..<parts).contains(part) && batchSize % parts == 0, "a batch of \(batchSize) does not split into \(parts) parts")
         self.dataset = dataset
         self.batchSize = batchSize
         self.seed = seed
-        slots = (0..<prefetch).map { _ in Tensor(zeros: [batchSize, dataset.channels, dataset.height, dataset.width]) }
-        labelSlots = (0..<prefetch).map { _ in Tensor(zeros: [dataset.labels == nil ? 0 : batchSize]) }
+        (self.part, self.parts) = (part, parts)
+        let partSize = batchSize / parts
+        slots = (0..<prefetch).map { _ in Tensor(zeros: [partSize, dataset.channels, dataset.height, dataset.width]) }
+        labelSlots = (0..<prefetch).map { _ in Tensor(zeros: [dataset.labels == nil ? 0 : partSize]) }
         // Created at zero and raised: libdispatch traps when a semaphore is destroyed below
         // its initial value, which a loader stopped mid-run would be.
         free = DispatchSemaphore(value: 0)
@@ -70,7 +82,7 @@ public final class BatchLoader: @unchecked Sendable {
         return rng.permutation(dataset.count)
     }
 
-    /// The next batch: images [batchSize, C, H, W] in [-1, 1] (valid until the next call) and
+    /// The next batch (this loader's part of it): images [partSize, C, H, W] in [-1, 1] (valid until the next call) and
     /// their labels when the dataset has them.
     public func next() -> LabeledBatch {
         if handedOut != nil { free.signal() }
@@ -103,8 +115,8 @@ public final class BatchLoader: @unchecked Sendable {
             if isStopped { break }
             let batchEpoch = batch / batchesPerEpoch
             if batchEpoch != epoch { epoch = batchEpoch; order = permutation(epoch: epoch) }
-            let first = (batch % batchesPerEpoch) * batchSize
-            let indices = order[first..<(first + batchSize)]
+            let first = (batch % batchesPerEpoch) * batchSize + part * partSize
+            let indices = order[first..<(first + partSize)]
             dataset.fillBatch(slots[slot], indices: indices)
             if let labels = dataset.labels {
                 for (position, index) in indices.enumerated() { labelSlots[slot][position] = Float(labels[index]) }

@@ -64,6 +64,10 @@ public final class GANTrainer {
     public let options: TrainerOptions
     /// The stream that z and label noise come from; saved in checkpoints.
     public var noiseRNG: RandomGenerator
+    /// The processes sharing each batch (`distribute(over:syncBatchNorm:)`); alone by default.
+    public internal(set) var communicator: Communicator = SingleProcess()
+    /// G's and D's gradient averaging over the processes, when there are several.
+    var gradientAverages: [GradientAverage] = []
 
     private var noise = ReusableTensor(), targets = ReusableTensor(), scoreGradient = ReusableTensor()
 
@@ -94,10 +98,11 @@ public final class GANTrainer {
             setLabels(real.labels, count: real.images.shape[0])
             let lossReal = discriminatorPass(real.images, role: .real, mean: &metrics.dReal)
             let z = noise.get([real.images.shape[0]] + latent.sampleShape)
-            latent.fill(z, rng: &noiseRNG)
+            fillLatent(z)
             let images = generator.forward(z)
             fake = images
             let lossFake = discriminatorPass(images, role: .fake, mean: &metrics.dFakeBefore)
+            averageGradients(ofNetwork: 1)
             optimizerD.step()
             if loss == .wasserstein { clipDiscriminatorWeights() }
             metrics.lossD = lossReal + lossFake
@@ -107,8 +112,9 @@ public final class GANTrainer {
         metrics.lossG = discriminatorPass(fake!, role: .generator, mean: &metrics.dFakeAfter,
                                           inputGradient: { self.generator.backward($0, inputGradientNeeded: false) })
         discriminator.setFrozen(false)
+        averageGradients(ofNetwork: 0)
         optimizerG.step()
-        return metrics
+        return globalMetrics(metrics)
     }
 
     /// D forward, the loss for `role`, D backward. Returns the loss and stores D's mean
@@ -119,10 +125,13 @@ public final class GANTrainer {
         let t = targets.get(scores.shape), gradient = scoreGradient.get(scores.shape)
         if loss.usesTargets {
             let target = loss.target(for: role, realLabel: options.realLabel)
-            for i in 0..<t.count {
+            // Every process draws the label noise of the whole batch and keeps its own share,
+            // as `fillLatent` does with z.
+            let first = communicator.rank * t.count
+            for i in 0..<t.count * communicator.size {
                 // Label noise perturbs D's targets only; G always aims at "real".
                 let noisy = role != .generator && options.labelNoise > 0 ? target + noiseRNG.normal(std: options.labelNoise) : target
-                t[i] = min(max(noisy, 0), 1)
+                if i >= first && i < first + t.count { t[i - first] = min(max(noisy, 0), 1) }
             }
         }
         let value = loss.value(scores: scores, role: role, targets: t, gradient: gradient)
@@ -148,7 +157,8 @@ public final class GANTrainer {
 
     /// Images from G for the latent vectors `z` (and, for a conditional G, one class per
     /// vector), using BatchNorm's running statistics (evaluation mode) unless
-    /// `batchStatistics`; the running statistics are left untouched either way.
+    /// `batchStatistics` (this process's batch alone, in a data-parallel run); the running
+    /// statistics are left untouched either way.
     public func generate(_ z: Tensor, labels: [Int]? = nil, batchStatistics: Bool = false) -> Tensor {
         if let condition {
             precondition(labels?.count == z.shape[0], "a conditional generator needs one label per latent vector")
@@ -156,7 +166,7 @@ public final class GANTrainer {
         }
         let saved = generator.buffers.map { $0.tensor.copy() }
         generator.setTraining(batchStatistics)
-        let images = generator.forward(z)
+        let images = withLocalBatchNorm { generator.forward(z) }
         generator.setTraining(true)
         for (buffer, copy) in zip(generator.buffers, saved) { buffer.tensor.assign(from: copy) }
         return images

@@ -66,6 +66,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var noise = NoiseKind.uniform
     /// Seeds initialisation, data order and noise: the same seed and thread count give the same run.
     public var seed: UInt64 = 1
+    /// How many processes share each batch (`mpirun -np P`); nil (configurations written
+    /// before data parallelism) means 1. A run resumes only with the same count.
+    public var processes: Int?
+    /// Whether BatchNorm's training statistics cover the whole batch over all processes
+    /// (`--sync-batch-norm`) rather than each process's share; nil means false.
+    public var syncBatchNorm: Bool?
     /// Length of the run in generator steps.
     public var iterations = 0
     /// Write a fixed-noise sample grid every this many iterations (0: only at the end).
@@ -118,6 +124,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard (keepLast ?? 0) >= 0 else { throw ConfigError("--keep-last must not be negative, not \(keepLast ?? 0)") }
         guard (evaluateEvery ?? 0) >= 0 else { throw ConfigError("--eval-every must not be negative") }
         guard (evaluationSamples ?? 4) >= 4 else { throw ConfigError("--eval-samples must be at least 4 (precision and recall use 3 neighbours)") }
+        let ranks = processes ?? 1
+        guard ranks >= 1, batchSize % ranks == 0 else {
+            throw ConfigError("--batch-size \(batchSize) does not split evenly over \(ranks) processes (it is the global batch; make it a multiple of \(ranks))")
+        }
         _ = try datasetOptions()
     }
 

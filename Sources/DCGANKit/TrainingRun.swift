@@ -50,11 +50,13 @@ public final class TrainingRun {
     /// Real batches drawn so far (D steps times G steps), which fixes the position in the data order.
     public private(set) var batchesConsumed: Int
     private let dataset: ImageDataset
-    private let metrics: MetricsLog
+    /// The metrics log, written by the process that writes the folder.
+    private let metrics: MetricsLog?
     private let fixedNoise: Tensor
     /// The class of each fixed-noise sample of a conditional run: one row per class.
     private let fixedLabels: [Int]?
-    private let lock: RunLock
+    /// The folder's lock, held by the process that writes the folder (rank 0 of a data-parallel run).
+    private let lock: RunLock?
     /// The newest checkpoint this run wrote or resumed from.
     public private(set) var lastCheckpoint: String?
     /// The step `lastCheckpoint` holds.
@@ -77,13 +79,16 @@ public final class TrainingRun {
     /// values go into `metrics.csv`'s `evaluationColumns` and `TrainingProgress.evaluation`.
     /// Set by the caller, which owns the classifier and reference images it needs.
     public var evaluator: ((GANTrainer) -> [(name: String, value: Double)])?
+    /// Whether this process writes the run folder: rank 0 of a data-parallel run, or the only process.
+    private var writesFolder: Bool { trainer.communicator.rank == 0 }
 
     /// Columns of a sample grid; an unconditional grid has 8 rows, a conditional one a row
     /// per class (up to 16).
     public static let sampleColumns = 8
 
-    private init(trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder, lock: RunLock,
-                 step: Int, batchesConsumed: Int, metrics: MetricsLog, lastCheckpoint: String?, resumeNote: String? = nil) {
+    private init(trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder, lock: RunLock?,
+                 step: Int, batchesConsumed: Int, metrics: MetricsLog?, lastCheckpoint: String?, resumeNote: String? = nil,
+                 communicator: Communicator) {
         self.trainer = trainer
         self.model = model
         self.training = training
@@ -96,6 +101,7 @@ public final class TrainingRun {
         self.lastCheckpoint = lastCheckpoint
         self.checkpointedStep = lastCheckpoint == nil ? nil : step
         self.resumeNote = resumeNote
+        trainer.distribute(over: communicator, syncBatchNorm: training.syncBatchNorm ?? false)
         let rows = model.isConditional ? min(model.classes, 16) : 8
         fixedLabels = model.isConditional ? (0..<rows * Self.sampleColumns).map { $0 / Self.sampleColumns } : nil
         var rng = RandomGenerator(seed: training.seed &+ 0xF1ED)
@@ -104,18 +110,27 @@ public final class TrainingRun {
 
     /// Starts a new run in `folder` (see `RunFolder.create`: locked, an old run replaced only
     /// with `overwrite`): writes `config.json`, `real_samples.png` and the header of `metrics.csv`.
+    /// Over several processes (`communicator`, whose size the configuration records), rank 0
+    /// writes and the others wait to hear that it could.
     public static func start(model: ModelConfig, training: TrainingConfig, dataset: ImageDataset, folder: RunFolder,
-                             overwrite: Bool) throws -> TrainingRun {
+                             overwrite: Bool, communicator: Communicator = SingleProcess()) throws -> TrainingRun {
+        var training = training
+        if communicator.size > 1 { training.processes = communicator.size }
         try checkFits(dataset, model: model, training: training)
         let trainer = try GANTrainer(model: model, training: training)
-        let lock = try folder.create(overwrite: overwrite)
+        var lock: RunLock?, metrics: MetricsLog?
+        try communicator.onRankZero {
+            lock = try folder.create(overwrite: overwrite)
+            metrics = try MetricsLog(path: folder.metricsPath, evaluationColumns: evaluationColumns(training))
+        }
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, lock: lock, step: 0,
-                              batchesConsumed: 0, metrics: try MetricsLog(path: folder.metricsPath, evaluationColumns: evaluationColumns(training)),
-                              lastCheckpoint: nil)
-        try run.writeConfig()
-        let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
-        dataset.fillBatch(real, indices: 0..<real.shape[0])
-        try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
+                              batchesConsumed: 0, metrics: metrics, lastCheckpoint: nil, communicator: communicator)
+        try communicator.onRankZero {
+            try run.writeConfig()
+            let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
+            dataset.fillBatch(real, indices: 0..<real.shape[0])
+            try ImageGrid.writePNG(images: real, path: folder.realSamplesPath, overwrite: true)
+        }
         return run
     }
 
@@ -133,11 +148,15 @@ public final class TrainingRun {
     /// the checkpoint's configuration names (see `TrainingConfig.dataset`). With `extendTo`,
     /// the run goes on to that new total (which must lie beyond the checkpoint's step); the
     /// extended run computes exactly what an uninterrupted run of that length would.
-    public static func resume(folder: RunFolder, extendTo: Extension? = nil,
+    /// Every process of a data-parallel run reads the checkpoint (on several machines, from a
+    /// shared or copied folder), and their number must be the one the run was started with.
+    public static func resume(folder: RunFolder, extendTo: Extension? = nil, communicator: Communicator = SingleProcess(),
                               loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
-        let lock = try folder.lockForResume()
+        var lock: RunLock?
+        try communicator.onRankZero { lock = try folder.lockForResume() }
         let point = try ResumePoint.find(in: folder)
         let (trainer, header) = (point.trainer, point.header)
+        try communicator.checkCanResume(folder.path, trainedWith: header.training.processes ?? 1)
         let dataset = try loadDataset(header.training, header.model)
         var training = header.training
         try checkFits(dataset, model: header.model, training: training)
@@ -151,12 +170,14 @@ public final class TrainingRun {
                 throw ConfigError("\(folder.path) is at step \(header.step) already; ask for more iterations than that (asked for \(training.iterations))")
             }
         }
+        var metrics: MetricsLog?
+        try communicator.onRankZero {
+            metrics = try MetricsLog(path: folder.metricsPath, resumingAt: header.step, evaluationColumns: evaluationColumns(training))
+        }
         let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, lock: lock,
-                              step: header.step, batchesConsumed: header.batchesConsumed,
-                              metrics: try MetricsLog(path: folder.metricsPath, resumingAt: header.step,
-                                                      evaluationColumns: evaluationColumns(training)),
-                              lastCheckpoint: point.path, resumeNote: point.note)
-        if extendTo != nil { try run.writeConfig() }
+                              step: header.step, batchesConsumed: header.batchesConsumed, metrics: metrics,
+                              lastCheckpoint: point.path, resumeNote: point.note, communicator: communicator)
+        if extendTo != nil { try communicator.onRankZero { try run.writeConfig() } }
         return run
     }
 
@@ -185,18 +206,20 @@ public final class TrainingRun {
 
     /// Trains until the configured number of iterations (or, with `stopAfter`, until that
     /// step, as a killed run would), calling `report` after each one. `stopRequested` is asked
-    /// before each iteration (a signal handler's flag, say): once it says yes, the run writes a
-    /// checkpoint of the step it has reached (unless it has one) and returns `.stopped`.
+    /// before each iteration (a signal handler's flag, say): once it says yes (in any process
+    /// of a data-parallel run: they stop together), the run writes a checkpoint of the step it
+    /// has reached (unless it has one) and returns `.stopped`.
     @discardableResult
     public func run(stopAfter: Int? = nil, stopRequested: () -> Bool = { false }, report: (TrainingProgress) -> Void) throws -> Outcome {
-        let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed)
+        let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed,
+                                 part: trainer.communicator.rank, parts: trainer.communicator.size)
         defer { loader.stop() }
         let imagesPerStep = Double(training.batchSize * training.discriminatorSteps)
         var smoothedRate = 0.0
         var stepStart = DispatchTime.now().uptimeNanoseconds
         var waitBefore = loader.waitSeconds
         while step < min(training.iterations, stopAfter ?? .max) {
-            if stopRequested() {
+            if trainer.communicator.anyProcess(stopRequested()) {
                 if checkpointedStep != step { try writeCheckpoint() }
                 return .stopped
             }
@@ -213,22 +236,24 @@ public final class TrainingRun {
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
             let last = step == training.iterations
             let every = training.evaluateEvery ?? 0
-            let evaluation = every > 0 && (last || step % every == 0) ? evaluator?(trainer) : nil
+            let evaluation = writesFolder && every > 0 && (last || step % every == 0) ? evaluator?(trainer) : nil
             // The evaluation's time is not the step's: throughput counts training only.
             if evaluation != nil { stepStart = DispatchTime.now().uptimeNanoseconds }
-            let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate,
-                                             waitFraction: waited / max(seconds, 1e-9), evaluation: evaluation.map { $0.map(\.value) })
-            try activeMonitor().record(step: step, scalars: scalars)
+            if let metrics {
+                let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate,
+                                                 waitFraction: waited / max(seconds, 1e-9), evaluation: evaluation.map { $0.map(\.value) })
+                try activeMonitor().record(step: step, scalars: scalars)
+            }
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
                             secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9), evaluation: evaluation))
-            if last || (training.sampleEvery > 0 && step % training.sampleEvery == 0) { try writeSamples() }
+            if writesFolder && (last || (training.sampleEvery > 0 && step % training.sampleEvery == 0)) { try writeSamples() }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
         }
         return .finished
     }
 
     /// Gives up the run folder's lock; the run must not write after this.
-    public func close() { lock.release() }
+    public func close() { lock?.release() }
 
     /// The fixed-noise grid for the current step (G with batch statistics, as PyTorch's example
     /// draws its samples during training).
@@ -249,9 +274,15 @@ public final class TrainingRun {
 
     /// Writes a checkpoint for the current step, after making the metrics rows it covers
     /// durable (so a resumed log never has a gap), then removes checkpoints beyond `keepLast`.
+    /// Over several processes, first checks that every replica holds the same weights (the run
+    /// stops with an error if not); rank 0 then writes.
     public func writeCheckpoint() throws {
-        try metrics.flush()
+        try metrics?.flush()
         let path = folder.checkpointPath(step: step)
+        guard trainer.communicator.allAgree(on: trainer.replicaHash) else {
+            throw ReplicaMismatchError(step: step, processes: trainer.communicator.size)
+        }
+        guard writesFolder else { (lastCheckpoint, checkpointedStep) = (path, step); return }
         try AtomicFile.write(try Checkpoint.encode(trainer, model: model, training: training, step: step, batchesConsumed: batchesConsumed),
                              to: path, overwrite: true)
         (lastCheckpoint, checkpointedStep) = (path, step)

@@ -18,6 +18,10 @@ public final class BatchNorm: Layer {
     public let momentum: Float
     /// True: normalise with the batch's statistics and update the running ones; false: use the running ones.
     public private(set) var isTraining = true
+    /// Set on every process of a data-parallel run with synchronised BatchNorm: training
+    /// statistics (and their gradients) then cover the whole batch split over the processes;
+    /// nil keeps them per process (PyTorch DDP's default).
+    public var crossProcessSum: BatchNormKernel.CrossProcessSum?
     private var input = Tensor(zeros: [0])
     private let savedMean: Tensor, savedInverseStd: Tensor
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
@@ -46,7 +50,8 @@ public final class BatchNorm: Layer {
         if isTraining {
             BatchNormKernel.forwardTraining(input: x, gamma: scale?.value, beta: shift?.value, eps: eps, momentum: momentum,
                                             runningMean: runningMean, runningVariance: runningVariance,
-                                            savedMean: savedMean, savedInverseStd: savedInverseStd, output: y)
+                                            savedMean: savedMean, savedInverseStd: savedInverseStd, output: y,
+                                            crossProcessSum: crossProcessSum)
         } else {
             BatchNormKernel.forwardInference(input: x, gamma: scale?.value, beta: shift?.value, eps: eps,
                                              runningMean: runningMean, runningVariance: runningVariance, output: y)
@@ -59,7 +64,7 @@ public final class BatchNorm: Layer {
         if isTraining {
             BatchNormKernel.backward(input: input, gamma: scale?.value, savedMean: savedMean, savedInverseStd: savedInverseStd,
                                      outputGradient: dy, inputGradient: dx, gammaGradient: scale?.gradientIfTrainable,
-                                     betaGradient: shift?.gradientIfTrainable)
+                                     betaGradient: shift?.gradientIfTrainable, crossProcessSum: crossProcessSum)
         } else {
             BatchNormKernel.backwardInference(input: input, gamma: scale?.value, eps: eps, runningMean: runningMean,
                                               runningVariance: runningVariance, outputGradient: dy, inputGradient: dx,

@@ -2,37 +2,71 @@
 /// semantics: training mode normalises with the batch mean and biased variance and moves the
 /// running statistics by `momentum` towards the batch mean and the *unbiased* variance.
 public enum BatchNormKernel {
+    /// Sums a buffer of per-channel partial sums element by element over every process that
+    /// shares the batch, in place (synchronised BatchNorm: an MPI all-reduce). Every process
+    /// must call it the same number of times with buffers of the same length.
+    public typealias CrossProcessSum = (UnsafeMutableBufferPointer<Double>) -> Void
+
     /// Training-mode forward. Saves per-channel mean and 1/sqrt(var+eps) for the backward pass.
+    /// With `crossProcessSum` the statistics are those of the batch split over all processes
+    /// (two reductions: the sums, then the squared deviations from the global mean, so the
+    /// variance keeps the two-pass accuracy); without it, those of `input` alone.
     public static func forwardTraining(input: Tensor, gamma: Tensor?, beta: Tensor?, eps: Float, momentum: Float,
                                        runningMean: Tensor, runningVariance: Tensor,
-                                       savedMean: Tensor, savedInverseStd: Tensor, output: Tensor) {
+                                       savedMean: Tensor, savedInverseStd: Tensor, output: Tensor,
+                                       crossProcessSum: CrossProcessSum? = nil) {
         let (n, c) = (input.shape[0], input.shape[1]), s = input.count / max(n * c, 1)
-        let count = n * s
         let ptrs = UncheckedSendable((input.pointer, output.pointer, savedMean.pointer, savedInverseStd.pointer,
                                       runningMean.pointer, runningVariance.pointer, gamma?.pointer, beta?.pointer))
-        Parallelism.forEachChunk(c, costPerItem: 3 * count) { channels in
+        // Two passes (mean, then squared deviations from it): the variance of large, offset
+        // activations stays exact, as E[x^2] - E[x]^2 would not.
+        func sum(_ ch: Int) -> Double {
+            var total = 0.0
+            for i in 0..<n { total += VectorSums.sum(ptrs.value.0 + (i * c + ch) * s, s) }
+            return total
+        }
+        func squares(_ ch: Int, _ mu: Double) -> Double {
+            var total = 0.0
+            for i in 0..<n { total += VectorSums.squaredDeviations(ptrs.value.0 + (i * c + ch) * s, s, from: Float(mu)) }
+            return total
+        }
+        func normalize(_ ch: Int, mu: Double, squares: Double, count: Double) {
             let (x, y, mean, invStd, rMean, rVar, g, b) = ptrs.value
-            for ch in channels {
-                // Two passes (mean, then squared deviations from it): the variance of large,
-                // offset activations stays exact, as E[x^2] - E[x]^2 would not.
-                var sum = 0.0
-                for i in 0..<n { sum += VectorSums.sum(x + (i * c + ch) * s, s) }
-                let mu = sum / Double(count)
-                var squares = 0.0
-                for i in 0..<n { squares += VectorSums.squaredDeviations(x + (i * c + ch) * s, s, from: Float(mu)) }
-                let variance = squares / Double(count)
-                let inv = 1 / (variance + Double(eps)).squareRoot()
-                mean[ch] = Float(mu)
-                invStd[ch] = Float(inv)
-                let unbiased = count > 1 ? squares / Double(count - 1) : variance
-                rMean[ch] = (1 - momentum) * rMean[ch] + momentum * Float(mu)
-                rVar[ch] = (1 - momentum) * rVar[ch] + momentum * Float(unbiased)
-                let scale = Float(inv) * (g?[ch] ?? 1), shift = (b?[ch] ?? 0) - Float(mu) * scale
-                for i in 0..<n {
-                    let from = x + (i * c + ch) * s, to = y + (i * c + ch) * s
-                    for j in 0..<s { to[j] = from[j] * scale + shift }
+            let variance = squares / count
+            let inv = 1 / (variance + Double(eps)).squareRoot()
+            mean[ch] = Float(mu)
+            invStd[ch] = Float(inv)
+            let unbiased = count > 1 ? squares / (count - 1) : variance
+            rMean[ch] = (1 - momentum) * rMean[ch] + momentum * Float(mu)
+            rVar[ch] = (1 - momentum) * rVar[ch] + momentum * Float(unbiased)
+            let scale = Float(inv) * (g?[ch] ?? 1), shift = (b?[ch] ?? 0) - Float(mu) * scale
+            for i in 0..<n {
+                let from = x + (i * c + ch) * s, to = y + (i * c + ch) * s
+                for j in 0..<s { to[j] = from[j] * scale + shift }
+            }
+        }
+        guard let crossProcessSum else {
+            let count = Double(n * s)
+            Parallelism.forEachChunk(c, costPerItem: 3 * n * s) { channels in
+                for ch in channels {
+                    let mu = sum(ch) / count
+                    normalize(ch, mu: mu, squares: squares(ch, mu), count: count)
                 }
             }
+            return
+        }
+        // [sum per channel..., element count]: the count is summed too, so ranks may hold
+        // batches of different sizes.
+        let totals = SharedDoubles(count: c + 1)
+        Parallelism.forEachChunk(c, costPerItem: n * s) { channels in for ch in channels { totals[ch] = sum(ch) } }
+        totals[c] = Double(n * s)
+        totals.reduce(crossProcessSum)
+        let count = totals[c], means = (0..<c).map { totals[$0] / count }
+        let deviations = SharedDoubles(count: c)
+        Parallelism.forEachChunk(c, costPerItem: n * s) { channels in for ch in channels { deviations[ch] = squares(ch, means[ch]) } }
+        deviations.reduce(crossProcessSum)
+        Parallelism.forEachChunk(c, costPerItem: n * s) { channels in
+            for ch in channels { normalize(ch, mu: means[ch], squares: deviations[ch], count: count) }
         }
     }
 
@@ -56,35 +90,62 @@ public enum BatchNormKernel {
     }
 
     /// Training-mode backward: dx overwritten; dgamma and dbeta accumulated (nil to skip).
-    /// dx = gamma*invStd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+    /// dx = gamma*invStd * (dy - mean(dy) - xhat * mean(dy * xhat)). With `crossProcessSum`
+    /// (the forward pass must have used it too) the two means run over the batch of every
+    /// process; dgamma and dbeta stay this process's share, which the gradient all-reduce sums.
     public static func backward(input: Tensor, gamma: Tensor?, savedMean: Tensor, savedInverseStd: Tensor,
                                 outputGradient: Tensor, inputGradient: Tensor?,
-                                gammaGradient: Tensor?, betaGradient: Tensor?) {
+                                gammaGradient: Tensor?, betaGradient: Tensor?, crossProcessSum: CrossProcessSum? = nil) {
         let (n, c) = (input.shape[0], input.shape[1]), s = input.count / max(n * c, 1)
-        let count = Float(n * s)
         let ptrs = UncheckedSendable((input.pointer, outputGradient.pointer, inputGradient?.pointer, savedMean.pointer,
                                       savedInverseStd.pointer, gamma?.pointer, gammaGradient?.pointer, betaGradient?.pointer))
-        Parallelism.forEachChunk(c, costPerItem: 3 * n * s) { channels in
-            let (x, dy, dx, mean, invStd, g, dg, db) = ptrs.value
-            for ch in channels {
-                let mu = mean[ch], inv = invStd[ch]
-                var gradientSum = 0.0, moment = 0.0
-                for i in 0..<n {
-                    let (a, b) = VectorSums.sumAndMoment(dy + (i * c + ch) * s, x + (i * c + ch) * s, s, mean: mu)
-                    gradientSum += a
-                    moment += b
-                }
-                let sumGrad = Float(gradientSum), sumGradXhat = Float(moment) * inv
-                dg?[ch] += sumGradXhat
-                db?[ch] += sumGrad
-                guard let dx else { continue }
-                let scale = (g?[ch] ?? 1) * inv
-                let meanGrad = sumGrad / count, meanGradXhat = sumGradXhat / count
-                for i in 0..<n {
-                    let xs = x + (i * c + ch) * s, gs = dy + (i * c + ch) * s, out = dx + (i * c + ch) * s
-                    for j in 0..<s { out[j] = scale * (gs[j] - meanGrad - (xs[j] - mu) * inv * meanGradXhat) }
+        /// Sum of dy and of dy * xhat over this process's part of the channel; accumulates them
+        /// into dbeta and dgamma.
+        func parameterGradients(_ ch: Int) -> (sumGrad: Float, sumGradXhat: Float) {
+            let (x, dy, _, mean, invStd, _, dg, db) = ptrs.value
+            var gradientSum = 0.0, moment = 0.0
+            for i in 0..<n {
+                let (a, b) = VectorSums.sumAndMoment(dy + (i * c + ch) * s, x + (i * c + ch) * s, s, mean: mean[ch])
+                gradientSum += a
+                moment += b
+            }
+            let sums = (Float(gradientSum), Float(moment) * invStd[ch])
+            dg?[ch] += sums.1
+            db?[ch] += sums.0
+            return sums
+        }
+        func writeInputGradient(_ ch: Int, sumGrad: Float, sumGradXhat: Float, count: Float) {
+            let (x, dy, dx, mean, invStd, g, _, _) = ptrs.value
+            guard let dx else { return }
+            let mu = mean[ch], inv = invStd[ch]
+            let scale = (g?[ch] ?? 1) * inv
+            let meanGrad = sumGrad / count, meanGradXhat = sumGradXhat / count
+            for i in 0..<n {
+                let xs = x + (i * c + ch) * s, gs = dy + (i * c + ch) * s, out = dx + (i * c + ch) * s
+                for j in 0..<s { out[j] = scale * (gs[j] - meanGrad - (xs[j] - mu) * inv * meanGradXhat) }
+            }
+        }
+        guard let crossProcessSum, inputGradient != nil else {
+            Parallelism.forEachChunk(c, costPerItem: 3 * n * s) { channels in
+                for ch in channels {
+                    let sums = parameterGradients(ch)
+                    writeInputGradient(ch, sumGrad: sums.sumGrad, sumGradXhat: sums.sumGradXhat, count: Float(n * s))
                 }
             }
+            return
+        }
+        // [sum of dy per channel..., sum of dy * xhat per channel..., element count].
+        let totals = SharedDoubles(count: 2 * c + 1)
+        Parallelism.forEachChunk(c, costPerItem: 2 * n * s) { channels in
+            for ch in channels {
+                let sums = parameterGradients(ch)
+                (totals[ch], totals[c + ch]) = (Double(sums.sumGrad), Double(sums.sumGradXhat))
+            }
+        }
+        totals[2 * c] = Double(n * s)
+        totals.reduce(crossProcessSum)
+        Parallelism.forEachChunk(c, costPerItem: n * s) { channels in
+            for ch in channels { writeInputGradient(ch, sumGrad: Float(totals[ch]), sumGradXhat: Float(totals[c + ch]), count: Float(totals[2 * c])) }
         }
     }
 
@@ -108,4 +169,17 @@ public enum BatchNormKernel {
             if let betaGradient { betaGradient[ch] += sumGrad }
         }
     }
+}
+
+/// Per-channel totals that the channel-parallel loops write (each chunk its own channels) and
+/// a cross-process sum then reduces in place.
+private final class SharedDoubles: @unchecked Sendable {
+    private let values: UnsafeMutableBufferPointer<Double>
+    init(count: Int) { values = .allocate(capacity: count); values.initialize(repeating: 0) }
+    deinit { values.deallocate() }
+    subscript(index: Int) -> Double {
+        get { values[index] }
+        set { values[index] = newValue }
+    }
+    func reduce(_ sum: BatchNormKernel.CrossProcessSum) { sum(values) }
 }

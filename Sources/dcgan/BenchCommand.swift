@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training or generation throughput on synthetic data.",
-        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark.")
+        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark. "
+            + "Under mpirun -np P, each process takes batch-size / P images of every step and averages gradients as `dcgan train` does; the rate is the job's.")
 
     @OptionGroup var modelOptions: ModelOptions
     @Option(parsing: .unconditional, help: "Images per batch.", transform: OptionRange.integer(1...OptionRange.maxImages))
@@ -25,9 +26,16 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print a per-layer breakdown: milliseconds per iteration and GFLOP/s for each layer and pass.")
     var profile = false
     @OptionGroup var threadOptions: ThreadOptions
+    @Flag(help: "Under mpirun: synchronised BatchNorm, as in dcgan train.")
+    var syncBatchNorm = false
 
     func run() throws {
         try threadOptions.apply()
+        let communicator = try DataParallelLaunch.communicator(timeout: 300)
+        guard batchSize % communicator.size == 0 else {
+            throw ConfigError("--batch-size \(batchSize) does not split evenly over \(communicator.size) processes")
+        }
+        let share = batchSize / communicator.size
         let model = try modelOptions.config(classes: modelOptions.conditional ? 10 : 0)
         guard mode == "train" || mode == "generate" else { throw ConfigError("--mode must be train or generate, not \(mode)") }
         var training = TrainingConfig()
@@ -40,10 +48,11 @@ struct BenchCommand: ParsableCommand {
             : MemoryEstimate.generation(model: model, batchSize: batchSize, count: 0, optimizer: training.optimizer)
         try estimate.require(for: "\(mode == "train" ? "training" : "generating") \(model.summary) at batch \(batchSize)")
         let trainer = try GANTrainer(model: model, training: training)
+        trainer.distribute(over: communicator, syncBatchNorm: syncBatchNorm)
         var rng = RandomGenerator(seed: 7)
-        let real = Tensor.uniform([batchSize] + model.sampleShape, -1, 1, rng: &rng)
-        let labels = model.isConditional ? (0..<batchSize).map { $0 % model.classes } : nil
-        let z = Tensor(zeros: [batchSize] + model.latentShape)
+        let real = Tensor.uniform([share] + model.sampleShape, -1, 1, rng: &rng)
+        let labels = model.isConditional ? (0..<share).map { $0 % model.classes } : nil
+        let z = Tensor(zeros: [share] + model.latentShape)
         let step: () -> Void
         if mode == "train" {
             step = { _ = trainer.step { LabeledBatch(images: real, labels: labels) } }
@@ -63,6 +72,12 @@ struct BenchCommand: ParsableCommand {
             step()
             count += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            // Every process must stop after the same iteration: they decide on the mean time.
+            if communicator.size > 1 {
+                var mean = [elapsed / Double(communicator.size)]
+                mean.withUnsafeMutableBufferPointer { communicator.sum($0) }
+                elapsed = mean[0]
+            }
         } while count < iters || elapsed < seconds
         LayerProfiler.isEnabled = false
         if profile { printProfile(iterations: count) }
@@ -75,7 +90,8 @@ struct BenchCommand: ParsableCommand {
             "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
             "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
             "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss,
-            "estimate_mib": (baseline + estimate.total) / 1048576,
+            "estimate_mib": (baseline + estimate.total) / 1048576, "processes": communicator.size,
+            "parameters_g": trainer.generator.parameterCount, "parameters_d": trainer.discriminator.parameterCount,
         ]
         print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
                      Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
@@ -83,6 +99,7 @@ struct BenchCommand: ParsableCommand {
                      (baseline + estimate.total) / 1048576, baseline / 1048576, estimate.total / 1048576, rss))
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("JSON " + String(decoding: json, as: UTF8.self))
+        (communicator as? MPICommunicator)?.finish()
     }
 
     private func printProfile(iterations: Int) {

@@ -72,14 +72,21 @@ struct TrainCommand: ParsableCommand {
     var classifier: String?
     @Option(parsing: .unconditional, help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).", transform: OptionRange.integer(4...OptionRange.maxImages))
     var evalSamples: Int?
+    @Flag(help: "Under mpirun: BatchNorm statistics over the whole batch of all processes rather than each process's share (docs/SCALING.md).")
+    var syncBatchNorm = false
+    @Option(parsing: .unconditional, help: "Under mpirun: seconds a collective may wait for the other processes before the run stops.",
+            transform: OptionRange.real(0, 86_400, openLower: true))
+    var collectiveTimeout = 300.0
+    @Option(help: .hidden) var replicaHashLog: String?
 
     func run() throws {
         try threadOptions.apply()
+        let communicator = try DataParallelLaunch.communicator(timeout: collectiveTimeout)
         let run: TrainingRun
         var evaluation: TrainingEvaluation?
         if let resume {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
-            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo) { training, model in
+            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo, communicator: communicator) { training, model in
                 // Model options given with --resume must describe the run being resumed.
                 guard try !modelOptions.contradicts(model) else {
                     throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
@@ -92,7 +99,7 @@ struct TrainCommand: ParsableCommand {
             StopSignals.install()
             if let note = run.resumeNote { print(note) }
             print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
-            if (run.training.evaluateEvery ?? 0) > 0 {
+            if (run.training.evaluateEvery ?? 0) > 0 && communicator.rank == 0 {
                 evaluation = try TrainingEvaluation(training: run.training, model: run.model, classifier: classifier)
             }
         } else {
@@ -114,14 +121,21 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
+            // Recorded only when used, so that a run without them writes what it always did.
+            (selection.processes, selection.syncBatchNorm) = (communicator.size > 1 ? communicator.size : nil, syncBatchNorm ? true : nil)
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
             let folder = RunFolder(out ?? "runs/" + Self.timestamp())
+            // Rank 0 alone scores the generator (and trains the classifier, if it has to, once).
+            if (training.evaluateEvery ?? 0) > 0 && communicator.rank == 0 {
+                evaluation = try TrainingEvaluation(training: training, model: model, classifier: classifier)
+            }
             // From here a signal stops cleanly: even a run stopped while it sets up gets a checkpoint.
             StopSignals.install()
-            if (training.evaluateEvery ?? 0) > 0 { evaluation = try TrainingEvaluation(training: training, model: model, classifier: classifier) }
-            run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite)
+            run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite,
+                                        communicator: communicator)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
-                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)); writing to \(run.folder.path)")
+                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
+                  + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
         }
         if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
         run.writesTensorBoard = !noTensorboard
@@ -131,21 +145,26 @@ struct TrainCommand: ParsableCommand {
         let summary = RunSummary(window: max(1, run.training.iterations / 10))
         let outcome: TrainingRun.Outcome
         do {
+            let hashLog = replicaHashLog.map { ReplicaHashLog(path: $0, rank: communicator.rank) }
             outcome = try run.run(stopRequested: { StopSignals.received != nil }) { progress in
                 display.show(progress)
                 summary.add(progress.metrics)
+                hashLog?.record(step: progress.step, trainer: run.trainer)
             }
+            try hashLog?.write()
         } catch {
             display.finish()
             throw error
         }
         display.finish()
         if outcome == .stopped, let signal = StopSignals.received {
+            (communicator as? MPICommunicator)?.finish()
             print("stopped at step \(run.step): checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
             throw ExitCode(128 + signal)
         }
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
+        (communicator as? MPICommunicator)?.finish()
     }
 
     /// The training images the settings name, printing what loading had to say once.

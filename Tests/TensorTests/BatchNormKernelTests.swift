@@ -62,8 +62,12 @@ import DCGANTensor
         return (mean, biased, unbiased)
     }
 
-    @Test(arguments: cases)
-    func trainingForwardMatchesReference(_ c: Case) {
+    /// A cross-process sum over one process (the identity) takes the synchronised path,
+    /// which must compute the same statistics as the single-process one.
+    static var identitySum: BatchNormKernel.CrossProcessSum { { _ in } }
+
+    @Test(arguments: cases, [false, true])
+    func trainingForwardMatchesReference(_ c: Case, synced: Bool) {
         let d = Data(c, seed: 21)
         let input = Tensor(shape: c.shape, values: d.x), output = Tensor(repeating: .nan, shape: c.shape)
         let gamma = c.affine ? Tensor(shape: [c.channels], values: d.gamma) : nil
@@ -73,7 +77,8 @@ import DCGANTensor
         let savedMean = Tensor(zeros: [c.channels]), savedInverseStd = Tensor(zeros: [c.channels])
         BatchNormKernel.forwardTraining(input: input, gamma: gamma, beta: beta, eps: Self.eps, momentum: Self.momentum,
                                         runningMean: runningMean, runningVariance: runningVariance,
-                                        savedMean: savedMean, savedInverseStd: savedInverseStd, output: output)
+                                        savedMean: savedMean, savedInverseStd: savedInverseStd, output: output,
+                                        crossProcessSum: synced ? Self.identitySum : nil)
         let expected = Reference.batchNorm(d.x.map(Double.init), c.shape, gamma: gamma?.doubles, beta: beta?.doubles, eps: 1e-5)
         // Outputs are O(1) whatever the input's offset: the 1e-5 rule of `scaledError` applies.
         expectClose(output, expected, "output")
@@ -88,8 +93,8 @@ import DCGANTensor
     /// dx, dgamma and dbeta against central differences of the Double reference forward, with the
     /// scalar loss L = <r, BN(x)> (so dL/dy = r). BN is smooth: a step of 1e-4 has a truncation
     /// error ~1e-8 |f'''| and a rounding error ~1e-12, far below the Float backward's ~1e-6.
-    @Test(arguments: cases)
-    func trainingBackwardMatchesFiniteDifferences(_ c: Case) {
+    @Test(arguments: cases, [false, true])
+    func trainingBackwardMatchesFiniteDifferences(_ c: Case, synced: Bool) {
         let d = Data(c, seed: 22)
         let x = d.x.map(Double.init), r = d.dy.map(Double.init)
         let gamma = d.gamma.map(Double.init), beta = d.beta.map(Double.init)
@@ -106,12 +111,14 @@ import DCGANTensor
         let savedMean = Tensor(zeros: [c.channels]), savedInverseStd = Tensor(zeros: [c.channels])
         BatchNormKernel.forwardTraining(input: input, gamma: gammaT, beta: betaT, eps: Self.eps, momentum: Self.momentum,
                                         runningMean: Tensor(zeros: [c.channels]), runningVariance: Tensor(zeros: [c.channels]),
-                                        savedMean: savedMean, savedInverseStd: savedInverseStd, output: output)
+                                        savedMean: savedMean, savedInverseStd: savedInverseStd, output: output,
+                                        crossProcessSum: synced ? Self.identitySum : nil)
         let dx = Tensor(repeating: .nan, shape: c.shape)
         let dgamma = Tensor(shape: [c.channels], values: d.gamma0), dbeta = Tensor(shape: [c.channels], values: d.beta0)
         BatchNormKernel.backward(input: input, gamma: gammaT, savedMean: savedMean, savedInverseStd: savedInverseStd,
                                  outputGradient: Tensor(shape: c.shape, values: d.dy), inputGradient: dx,
-                                 gammaGradient: c.affine ? dgamma : nil, betaGradient: c.affine ? dbeta : nil)
+                                 gammaGradient: c.affine ? dgamma : nil, betaGradient: c.affine ? dbeta : nil,
+                                 crossProcessSum: synced ? Self.identitySum : nil)
         expectClose(pick(dx.doubles, xi), fdx, "input gradient")
         if c.affine {
             let fdg = numericalGradient(at: gamma, step: 1e-4) { loss(x, $0, beta) }
@@ -125,7 +132,7 @@ import DCGANTensor
             let g2 = Tensor(shape: [c.channels], values: d.gamma0), b2 = Tensor(shape: [c.channels], values: d.beta0)
             BatchNormKernel.backward(input: input, gamma: gammaT, savedMean: savedMean, savedInverseStd: savedInverseStd,
                                      outputGradient: Tensor(shape: c.shape, values: d.dy), inputGradient: nil,
-                                     gammaGradient: g2, betaGradient: b2)
+                                     gammaGradient: g2, betaGradient: b2, crossProcessSum: synced ? Self.identitySum : nil)
             #expect(g2.array == dgamma.array && b2.array == dbeta.array)
         }
     }
@@ -188,4 +195,78 @@ import DCGANTensor
         let expected = Reference.batchNorm(values.map(Double.init), shape, gamma: nil, beta: nil, eps: 1e-5)
         expectClose(output, expected, tolerance: 1e-4, "output")
     }
+
+    /// Synchronised BatchNorm over two "processes" (threads whose cross-process sum adds
+    /// their buffers): each normalising its half of a batch gives the outputs, running
+    /// statistics and input gradients of one process normalising the whole batch, and the
+    /// halves' parameter gradients add up to the whole batch's.
+    @Test(arguments: [[6, 3, 5, 3], [4, 5], [2, 2, 7, 1]])
+    func splitBatchMatchesWholeBatch(_ shape: [Int]) {
+        let c = Case(shape: shape, affine: true), d = Data(c, seed: 26)
+        let channels = shape[1], half = c.count / 2
+        struct Result { var output: [Float], dx: [Float], dgamma: [Float], dbeta: [Float], runningMean: [Float], runningVariance: [Float] }
+        @Sendable func run(_ part: Range<Int>, crossProcessSum: BatchNormKernel.CrossProcessSum?) -> Result {
+            let partShape = [shape[0] * part.count / c.count] + shape.dropFirst()
+            let input = Tensor(shape: partShape, values: Array(d.x[part])), output = Tensor(zeros: partShape)
+            let gamma = Tensor(shape: [channels], values: d.gamma), beta = Tensor(shape: [channels], values: d.beta)
+            let runningMean = Tensor(shape: [channels], values: d.runningMean)
+            let runningVariance = Tensor(shape: [channels], values: d.runningVariance)
+            let savedMean = Tensor(zeros: [channels]), savedInverseStd = Tensor(zeros: [channels])
+            BatchNormKernel.forwardTraining(input: input, gamma: gamma, beta: beta, eps: Self.eps, momentum: Self.momentum,
+                                            runningMean: runningMean, runningVariance: runningVariance, savedMean: savedMean,
+                                            savedInverseStd: savedInverseStd, output: output, crossProcessSum: crossProcessSum)
+            let dx = Tensor(zeros: partShape), dgamma = Tensor(zeros: [channels]), dbeta = Tensor(zeros: [channels])
+            BatchNormKernel.backward(input: input, gamma: gamma, savedMean: savedMean, savedInverseStd: savedInverseStd,
+                                     outputGradient: Tensor(shape: partShape, values: Array(d.dy[part])), inputGradient: dx,
+                                     gammaGradient: dgamma, betaGradient: dbeta, crossProcessSum: crossProcessSum)
+            return Result(output: output.array, dx: dx.array, dgamma: dgamma.array, dbeta: dbeta.array,
+                          runningMean: runningMean.array, runningVariance: runningVariance.array)
+        }
+        let whole = run(0..<c.count, crossProcessSum: nil)
+        let pair = PairSum()
+        let halves = UncheckedSendable(ResultBox<Result>())
+        DispatchQueue.concurrentPerform(iterations: 2) { rank in
+            var calls = 0
+            let result = run(rank * half..<(rank + 1) * half) { values in
+                pair.sum(values, call: calls)
+                calls += 1
+            }
+            halves.value.set(rank, result)
+        }
+        let (first, second) = (halves.value.values[0]!, halves.value.values[1]!)
+        expectClose(Tensor(shape: shape, values: first.output + second.output), whole.output.map(Double.init), "output")
+        expectClose(Tensor(shape: shape, values: first.dx + second.dx), whole.dx.map(Double.init), "input gradient")
+        expectClose(Tensor(shape: [channels], values: zip(first.dgamma, second.dgamma).map(+)), whole.dgamma.map(Double.init), "gamma gradient")
+        expectClose(Tensor(shape: [channels], values: zip(first.dbeta, second.dbeta).map(+)), whole.dbeta.map(Double.init), "beta gradient")
+        for r in [first, second] {
+            expectClose(Tensor(shape: [channels], values: r.runningMean), whole.runningMean.map(Double.init), "running mean")
+            expectClose(Tensor(shape: [channels], values: r.runningVariance), whole.runningVariance.map(Double.init), "running variance")
+        }
+        // Both halves hold the same statistics, as every process of a run must.
+        #expect(first.runningMean == second.runningMean && first.runningVariance == second.runningVariance)
+    }
+}
+
+/// A cross-process sum for two threads: each thread's n-th call waits for the other's n-th
+/// call and both receive the sum of their buffers.
+private final class PairSum: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var parts: [Int: [[Double]]] = [:]
+
+    func sum(_ values: UnsafeMutableBufferPointer<Double>, call: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        parts[call, default: []].append(Array(values))
+        condition.broadcast()
+        while parts[call]!.count < 2 { condition.wait() }
+        let both = parts[call]!
+        for i in values.indices { values[i] = both[0][i] + both[1][i] }
+    }
+}
+
+/// One result per thread, collected under a lock.
+private final class ResultBox<T> {
+    private let lock = NSLock()
+    private(set) var values: [Int: T] = [:]
+    func set(_ index: Int, _ value: T) { lock.lock(); values[index] = value; lock.unlock() }
 }
