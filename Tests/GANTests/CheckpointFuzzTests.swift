@@ -167,7 +167,9 @@ import Testing
         #expect(truncate(path, 2 << 30) == 0)
         let before = Self.peakResidentBytes()
         #expect(Self.expectRefused(path: path, "2 GiB of zeros")?.contains("checksum mismatch") == true)
-        #expect(Self.peakResidentBytes() - before < 64 << 20, "the file was read into memory")
+        // The peak is the whole test process's, other suites running beside this one included:
+        // the bound sits well below the 2 GiB that reading the file whole would add.
+        #expect(Self.peakResidentBytes() - before < 1 << 30, "the file was read into memory")
     }
 
     @Test func nonFiniteWeightsAreRefused() {
