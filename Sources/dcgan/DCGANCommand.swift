@@ -26,7 +26,10 @@ struct DCGANCommand: ParsableCommand {
         let code = exitCode(for: error)
         // Help, --version and clean exits print as ArgumentParser prints them.
         guard code != .success else { exit(withError: error) }
-        let text = message(for: error).split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? "failed"
+        // A bare exit status (a run stopped by a signal) has said what it had to already.
+        guard let text = message(for: error).split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) else {
+            exit(withError: ExitCode(code.rawValue))
+        }
         FileHandle.standardError.write(Data(("Error: " + text + "\n").utf8))
         exit(withError: ExitCode(code.rawValue))
     }

@@ -157,9 +157,13 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         display.finish()
-        if outcome == .stopped, let signal = StopSignals.received {
+        if outcome == .stopped {
+            // Under mpirun a signal may reach another process only: all stop at the same step,
+            // and end as that process does.
+            let signal = StopSignals.received ?? SIGTERM
             (communicator as? MPICommunicator)?.finish()
-            print("stopped at step \(run.step): checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
+            print("stopped at step \(run.step)" + (StopSignals.received == nil ? " (another process of the job was asked to stop)" : "")
+                  + ": checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
             throw ExitCode(128 + signal)
         }
         summary.print(run: run)

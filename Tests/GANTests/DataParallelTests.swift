@@ -150,7 +150,7 @@ import Testing
     /// Starts a long two-process run, waits until both processes are training (rank 0 has
     /// written the checkpoint of step 2, which needs both), sends `signal` to rank 1, and
     /// returns the job's outcome and how long it took to end after the signal.
-    static func signalRankOne(_ signal: Int32, extra: [String]) throws -> (outcome: CommandLineTests.Outcome, seconds: Double) {
+    static func signalRankOne(_ signal: Int32, extra: [String]) throws -> (outcome: CommandLineTests.Outcome, seconds: Double, run: RunFolder) {
         let root = Tiny.folder("mpi-fault")
         let arguments = tinyRun(into: root + "/run", extra: ["--iterations", "100000", "--checkpoint-every", "1"] + extra)
         let (process, out, err) = try start(launch + [CommandLineTests.tool] + arguments)
@@ -166,25 +166,43 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (CommandLineTests.Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                         stderr: String(decoding: stderr, as: UTF8.self)), Date().timeIntervalSince(signalled))
+                                         stderr: String(decoding: stderr, as: UTF8.self)), Date().timeIntervalSince(signalled),
+                RunFolder(root + "/run"))
     }
 
     /// A rank killed mid-run: mpirun ends the job within seconds, non-zero, with one line
     /// naming the rank that died.
     @Test func killedRankEndsTheRun() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run scripts/setup")
-        let (outcome, seconds) = try Self.signalRankOne(SIGKILL, extra: [])
+        let (outcome, seconds, _) = try Self.signalRankOne(SIGKILL, extra: [])
         #expect(outcome.status != 0)
         #expect(seconds < 30, "the job took \(seconds) s to end")
         let lines = (outcome.stdout + outcome.stderr).split(separator: "\n").filter { $0.contains("rank 1") && $0.contains("exited on signal 9") }
         #expect(lines.count == 1, "\(outcome.stderr)")
     }
 
+    /// A stop signal that reaches one rank only (a scheduler signalling its own process): the
+    /// processes agree to stop at the same step, rank 0 writes the checkpoint and the metrics of
+    /// that step, and the job ends within seconds instead of waiting on a rank that left.
+    @Test func aStopSignalToOneRankStopsBothAtTheSameStep() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run scripts/setup")
+        // Checkpoints every second step: a stop at an odd step writes one of its own.
+        let (outcome, seconds, run) = try Self.signalRankOne(SIGTERM, extra: ["--checkpoint-every", "2"])
+        #expect(outcome.status != 0)
+        #expect(seconds < 30, "the job took \(seconds) s to end")
+        let stopped = outcome.stdout.split(separator: "\n").filter { $0.hasPrefix("stopped at step ") }
+        #expect(stopped.count == 1, "\(outcome.stdout)\n\(outcome.stderr)")
+        #expect(!outcome.stderr.contains("Error:"), "a stop is no error: \(outcome.stderr)")
+        let step = stopped.first.flatMap { Int($0.dropFirst("stopped at step ".count).prefix { $0.isNumber }) } ?? -1
+        #expect(run.checkpoints().last?.step == step)
+        #expect(MetricsLog.coveredStep(path: run.metricsPath) == step)
+    }
+
     /// A rank that stops answering (SIGSTOP) rather than dying: the other's collective times
     /// out, and it stops with a one-line error naming itself and the timeout.
     @Test func hungRankTimesOut() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run scripts/setup")
-        let (outcome, seconds) = try Self.signalRankOne(SIGSTOP, extra: ["--collective-timeout", "5"])
+        let (outcome, seconds, _) = try Self.signalRankOne(SIGSTOP, extra: ["--collective-timeout", "5"])
         #expect(outcome.status != 0)
         #expect(seconds < 40, "the job took \(seconds) s to end")
         let lines = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: rank 0 of 2:") }
