@@ -81,12 +81,11 @@ struct ClassifyCommand: ParsableCommand {
         guard shape.count == 2, shape[0] >= 1, shape[1] >= 1 else {
             throw DataError(path: path, "\(what) features must be a non-empty N x F array, not shape \(shape)")
         }
-        let name = (path as NSString).lastPathComponent
+        let parts = PathParts(path), name = parts.name
         guard name.hasPrefix("features-") else {
             throw DataError(path: path, "cannot find its labels: the name should be features-<split>.npy (labels in labels-<split>.npy)")
         }
-        let labelsPath = ((path as NSString).deletingLastPathComponent as NSString)
-            .appendingPathComponent("labels-" + name.dropFirst("features-".count))
+        let labelsPath = parts.folder + "/labels-" + name.dropFirst("features-".count)
         guard FileManager.default.fileExists(atPath: labelsPath) else {
             throw DataError(path: labelsPath, "no labels for the \(what) features (unlabelled features cannot train or score an SVM)")
         }

@@ -44,8 +44,7 @@ public enum ClassifierCache {
             log(String(format: "  epoch %d  loss %.4f", epoch, loss))
         }
         log(String(format: "  test accuracy %.2f%% on %d images (%.0f s)", model.testAccuracy * 100, test.count, Date().timeIntervalSince(started)))
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try FileManager.default.createDirectory(atPath: PathParts(path).folder, withIntermediateDirectories: true)
         try AtomicFile.write(try model.encode(), to: path, overwrite: false)
         return model
     }
