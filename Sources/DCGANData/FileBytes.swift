@@ -18,11 +18,13 @@ func readFileBytes(path: String, maxBytes: Int, slack: Int = 0) throws -> [UInt8
 /// missing file reads "not found". Anything but a regular file (a FIFO, a device, a folder) is
 /// refused without blocking: opening a FIFO for reading would otherwise wait for a writer forever.
 public final class ReadOnlyFile {
+    /// The file, as given.
     public let path: String
     /// The file's length in bytes when it was opened.
     public let size: Int
     let descriptor: Int32
 
+    /// Opens the regular file at `path`; anything else (missing, a FIFO, a folder) is a one-line `DataError`.
     public init(path: String) throws {
         (descriptor, size) = try openForReading(path: path)
         self.path = path

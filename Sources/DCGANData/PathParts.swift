@@ -8,6 +8,7 @@ public struct PathParts: Equatable, Sendable {
     /// The last component, without trailing slashes.
     public let name: String
 
+    /// Splits `path` (a trailing slash is ignored).
     public init(_ path: String) {
         var trimmed = Substring(path)
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }

@@ -79,6 +79,7 @@ public enum StateDictFile {
     /// A file whose checksum, header and sizes have been checked; its tensors are still on disk.
     public struct Reader<Metadata: Codable> {
         let archive: TensorArchive.Opened<Header<Metadata>>
+        /// The header's metadata (the writer's own keys), read before any tensor.
         public var metadata: Metadata { archive.header.metadata }
         /// Bytes of tensor data the file holds.
         public var payloadBytes: Int { archive.file.size - archive.payloadOffset - 4 }

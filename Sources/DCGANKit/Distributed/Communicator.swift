@@ -17,6 +17,7 @@ public protocol Communicator: AnyObject {
 
 /// Training in this process alone, as without `mpirun`: every collective is the identity.
 public final class SingleProcess: Communicator {
+    /// This process alone.
     public init() {}
     public var rank: Int { 0 }
     public var size: Int { 1 }

@@ -78,7 +78,9 @@ extension GANTrainer {
 /// The replicas of a data-parallel run no longer hold the same weights (a fault the averaging
 /// cannot make: different binaries, libraries or hardware on different machines).
 public struct ReplicaMismatchError: Error, CustomStringConvertible {
+    /// The step whose checkpoint found the difference.
     public let step: Int
+    /// How many processes the run had.
     public let processes: Int
     public var description: String {
         "the weights of the \(processes) processes differ at step \(step); stopping (run the same build and libraries on every machine)"
