@@ -10,20 +10,13 @@ public final class ConvWorkspace: @unchecked Sendable {
     var unfoldedInput: TensorStorage?
     /// Per-thread scratch of the per-sample paths (see `PerSample`).
     var threadScratch: [ConvThreadScratch] = []
+    /// Where the kernels switch paths: the measured defaults unless a test forces one.
+    var policy = ConvolutionPathPolicy()
+    /// The path the last call with this workspace took, for tests to assert.
+    var lastPath: ConvolutionPath?
     /// Empty scratch: buffers are allocated on first use and kept for the next call.
     public init() {}
 }
-
-/// How many samples a convolution processes per matrix product: the whole batch when its
-/// column matrix fits a budget in floats (then backward can reuse it), else as many as fit.
-func samplesPerChunk(total: Int, columnFloatsPerSample: Int, budget: Int = 48 << 20) -> Int {
-    return max(1, min(total, budget / max(columnFloatsPerSample, 1)))
-}
-
-/// Column matrices that are made only to be consumed at once (the transposed convolutions'
-/// and the input gradient's) are made in chunks that stay in the last-level cache between the
-/// product and the fold (measured: 9% faster generation).
-let cacheBudget = 2 << 20  // floats (8 MiB)
 
 /// True when a convolution's kernel covers its whole (unpadded) input, so that it is a plain
 /// matrix product over flattened samples and needs no unfolding (D's last layer, G's first).
@@ -92,16 +85,19 @@ public enum Conv2DKernel: ConvolutionKernel {
             GEMM.multiply(transB: true, m: n, n: cout, k: k, a: input.pointer, lda: k, b: weight.pointer, ldb: k,
                           c: output.pointer, ldc: cout)
             if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: 1) }
+            workspace.lastPath = .matrixProduct
             return
         }
-        if PerSample.shouldUse(positions: positions) {
+        if workspace.policy.usesPerSample(positions: positions) {
+            workspace.lastPath = .perSample
             PerSample.convForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
             return
         }
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: workspace.policy.columnBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let product = workspace.packed.get([cout, chunk * positions])
         workspace.unfoldedInput = chunk == n ? input.storage : nil
+        workspace.lastPath = .batched(samples: chunk, chunks: chunkCount(n, chunk))
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start)
             Patches.unfold(image: input.pointer + start * cin * h * w, samples: count, channels: cin, height: h, width: w,
@@ -131,20 +127,27 @@ public enum Conv2DKernel: ConvolutionKernel {
             if let inputGradient {
                 GEMM.multiply(m: n, n: k, k: cout, a: dy, lda: cout, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: k)
             }
+            workspace.lastPath = .matrixProduct
             return
         }
-        if PerSample.shouldUse(positions: positions) {
+        if workspace.policy.usesPerSample(positions: positions) {
+            workspace.lastPath = .perSample
             PerSample.convBackward(input: input, weight: weight, outputGradient: outputGradient, geometry: g,
                                    inputGradient: inputGradient, weightGradient: weightGradient, biasGradient: biasGradient,
                                    workspace: workspace)
             return
         }
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions)
+        let policy = workspace.policy
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: policy.columnBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let packedGradient = workspace.packed.get([cout, chunk * positions])
         // The forward pass left this input's patches in `columns` when the batch was one chunk.
         let columnsReady = chunk == n && workspace.unfoldedInput === input.storage
         workspace.unfoldedInput = nil
+        let gradientSamples = inputGradient == nil ? 0
+            : samplesPerChunk(total: chunk, columnFloatsPerSample: k * positions, budget: policy.cacheBudget)
+        workspace.lastPath = .batched(samples: chunk, chunks: chunkCount(n, chunk), gradientSamples: gradientSamples,
+                                      reusedColumns: columnsReady && weightGradient != nil)
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start), length = count * positions
             Patches.toChannelMajor(outputGradient.pointer + start * cout * positions, samples: count, channels: cout,
@@ -161,7 +164,7 @@ public enum Conv2DKernel: ConvolutionKernel {
                               b: columns.pointer, ldb: length, beta: 1, c: weightGradient.pointer, ldc: k)
             }
             if let inputGradient {
-                let part = samplesPerChunk(total: count, columnFloatsPerSample: k * positions, budget: cacheBudget)
+                let part = samplesPerChunk(total: count, columnFloatsPerSample: k * positions, budget: policy.cacheBudget)
                 let gradientColumns = workspace.gradientColumns.get([k, part * positions])
                 for first in stride(from: 0, to: count, by: part) {
                     let samples = min(part, count - first)
@@ -202,15 +205,18 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             // A 1x1 input (z): y[n, (o, u, v)] = sum_c x[n, c] W[c, (o, u, v)].
             GEMM.multiply(m: n, n: k, k: cin, a: input.pointer, lda: cin, b: weight.pointer, ldb: k, c: output.pointer, ldc: k)
             if let bias { addChannelBias(bias, to: output.pointer, samples: n, channels: cout, positions: ho * wo) }
+            workspace.lastPath = .matrixProduct
             return
         }
-        if PerSample.shouldUse(positions: positions) {
+        if workspace.policy.usesPerSample(positions: positions) {
+            workspace.lastPath = .perSample
             PerSample.transposedForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
             return
         }
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: cacheBudget)
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: workspace.policy.cacheBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let packedInput = workspace.packed.get([cin, chunk * positions])
+        workspace.lastPath = .batched(samples: chunk, chunks: chunkCount(n, chunk))
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start), length = count * positions
             Patches.toChannelMajor(input.pointer + start * cin * positions, samples: count, channels: cin,
@@ -242,7 +248,10 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
                 accumulateRowSums(outputGradient.pointer + s * cout * ho * wo, rows: cout, length: ho * wo, into: bias.pointer)
             }
         }
-        if inputGradient == nil && weightGradient == nil { return }
+        if inputGradient == nil && weightGradient == nil {
+            workspace.lastPath = nil
+            return
+        }
         if coversWholeImage(g, height: ho, width: wo) {
             let dy = outputGradient.pointer
             if let weightGradient {
@@ -252,16 +261,19 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             if let inputGradient {
                 GEMM.multiply(transB: true, m: n, n: cin, k: k, a: dy, lda: k, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: cin)
             }
+            workspace.lastPath = .matrixProduct
             return
         }
-        if PerSample.shouldUse(positions: positions) {
+        if workspace.policy.usesPerSample(positions: positions) {
+            workspace.lastPath = .perSample
             PerSample.transposedBackward(input: input, weight: weight, outputGradient: outputGradient, geometry: g,
                                          inputGradient: inputGradient, weightGradient: weightGradient, workspace: workspace)
             return
         }
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: cacheBudget)
+        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: k * positions, budget: workspace.policy.cacheBudget)
         let columns = workspace.columns.get([k, chunk * positions])
         let packed = workspace.packed.get([cin, chunk * positions])
+        workspace.lastPath = .batched(samples: chunk, chunks: chunkCount(n, chunk))
         for start in stride(from: 0, to: n, by: chunk) {
             let count = min(chunk, n - start), length = count * positions
             Patches.unfold(image: outputGradient.pointer + start * cout * ho * wo, samples: count, channels: cout,

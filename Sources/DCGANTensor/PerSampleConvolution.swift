@@ -26,10 +26,8 @@ extension ConvWorkspace {
 /// other sizes have no map between the two); 16 and 1024 were 3-19% slower. The weight gradient is accumulated per thread and summed in thread order, so
 /// results are the same from run to run for a given thread count.
 enum PerSample {
-    /// Positions per sample from which a product is wide enough.
+    /// Positions per sample from which a product is wide enough (`ConvolutionPathPolicy`'s default).
     static let minimumPositions = 196
-
-    static func shouldUse(positions: Int) -> Bool { positions >= minimumPositions }
 
     /// Adds each thread's private gradients into the layer's (thread 0 wrote there directly).
     static func reduce(_ scratch: [ConvThreadScratch], parts: Int, weightGradient: Tensor?, biasGradient: Tensor?) {

@@ -215,41 +215,4 @@ func fastBackward(_ c: ConvCase, _ d: ConvData, wantInput: Bool = true, wantWeig
         expectClose(pick(ref.dw, wi), fdw, tolerance: 1e-8, "weight gradient")
         expectClose(ref.db, fdb, tolerance: 1e-8, "bias gradient")
     }
-
-    /// Big batches are lowered to matrix products a chunk of samples at a time (the column matrix
-    /// is capped at 8M floats). With 8 channels, a 5x5 kernel and 64x64 maps one sample needs
-    /// 200 * 4096 floats, so 11 samples run as a chunk of 10 and a chunk of 1, and the workspace is
-    /// reused between them. Each sample must come out as when it is convolved on its own.
-    @Test(arguments: [false, true])
-    func chunkedBatchesMatchSingleSamples(transposed: Bool) {
-        let c = ConvCase(transposed: transposed, batch: 11, inChannels: 8, outChannels: 8, height: 64, width: 64,
-                         kernel: 5, stride: 1, padding: 2, outputPadding: 0, bias: true)
-        let d = ConvData(c, seed: 11)
-        let workspace = ConvWorkspace()
-        let y = fastForward(c, d, workspace: workspace)
-        let grads = fastBackward(c, d, workspace: workspace)
-        var single = c
-        single.batch = 1
-        let (inSize, outSize) = (c.inputShape.dropFirst().reduce(1, *), c.outputShape.dropFirst().reduce(1, *))
-        var weightSum = d.w0.map(Double.init), biasSum = d.b0.map(Double.init)
-        for s in 0..<c.batch {
-            let part = ConvData(x: Array(d.x[s * inSize..<(s + 1) * inSize]), w: d.w, b: d.b,
-                                dy: Array(d.dy[s * outSize..<(s + 1) * outSize]),
-                                w0: [Float](repeating: 0, count: d.w.count), b0: [Float](repeating: 0, count: c.outChannels))
-            let ys = fastForward(single, part)
-            expectClose(Array(y.doubles[s * outSize..<(s + 1) * outSize]), ys.doubles, "forward, sample \(s)")
-            let gs = fastBackward(single, part)
-            expectClose(Array(grads.dx!.doubles[s * inSize..<(s + 1) * inSize]), gs.dx!.doubles, "input gradient, sample \(s)")
-            for i in weightSum.indices { weightSum[i] += Double(gs.dw![i]) }
-            for i in biasSum.indices { biasSum[i] += Double(gs.db![i]) }
-        }
-        expectClose(grads.dw!, weightSum, "weight gradient")
-        expectClose(grads.db!, biasSum, "bias gradient")
-    }
-}
-
-extension ConvData {
-    init(x: [Float], w: [Float], b: [Float]?, dy: [Float], w0: [Float], b0: [Float]) {
-        self.x = x; self.w = w; self.b = b; self.dy = dy; self.w0 = w0; self.b0 = b0
-    }
 }

@@ -1,0 +1,38 @@
+/// Where the convolution kernels switch from one lowering to another. The defaults are the
+/// measured values; tests set other ones on a `ConvWorkspace` to force each path on shapes small
+/// enough for the Double references.
+struct ConvolutionPathPolicy: Sendable, Equatable {
+    /// Floats a batch-wide Conv2d column matrix may take: the whole batch when it fits (then
+    /// backward reuses the forward's columns), else chunks of as many samples as fit.
+    var columnBudget = 48 << 20
+    /// Floats of the column matrices that are made only to be consumed at once (the transposed
+    /// convolutions' and Conv2d's input gradient's): chunks that stay in the last-level cache
+    /// between the product and the fold (measured: 9% faster generation). 8 MiB.
+    var cacheBudget = 2 << 20
+    /// Positions per sample from which the per-sample path is taken (see `PerSample`).
+    var perSampleMinimumPositions = PerSample.minimumPositions
+
+    /// True when maps of `positions` positions take the per-sample path.
+    func usesPerSample(positions: Int) -> Bool { positions >= perSampleMinimumPositions }
+}
+
+/// Which lowering a convolution call took, recorded in its workspace so that tests can assert it.
+enum ConvolutionPath: Equatable, Sendable {
+    /// The kernel covers the whole input: one matrix product over flattened samples.
+    case matrixProduct
+    /// Whole samples per thread, one sample's columns at a time (`PerSample`).
+    case perSample
+    /// Matrix products over `chunks` chunks of `samples` samples (the last may hold fewer). Conv2d's
+    /// backward makes the input gradient's columns `gradientSamples` samples at a time within a
+    /// chunk (0 elsewhere) and says whether it reused the forward's unfolded input.
+    case batched(samples: Int, chunks: Int, gradientSamples: Int = 0, reusedColumns: Bool = false)
+}
+
+/// How many samples a convolution processes per matrix product: all `total` when their column
+/// matrices fit `budget` floats, else as many as fit (at least one).
+func samplesPerChunk(total: Int, columnFloatsPerSample: Int, budget: Int) -> Int {
+    return max(1, min(total, budget / max(columnFloatsPerSample, 1)))
+}
+
+/// The number of chunks of `chunk` samples that `total` samples make.
+func chunkCount(_ total: Int, _ chunk: Int) -> Int { (total + chunk - 1) / chunk }

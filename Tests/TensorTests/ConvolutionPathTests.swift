@@ -1,0 +1,148 @@
+@testable import DCGANTensor
+import Testing
+
+/// One forced path: a case, the policy that forces it, and the paths forward and backward must
+/// report having taken.
+struct PathCase: Sendable, CustomTestStringConvertible {
+    var name: String
+    var conv: ConvCase
+    var policy = ConvolutionPathPolicy()
+    var forward: ConvolutionPath
+    var backward: ConvolutionPath
+
+    var testDescription: String { "\(name): \(conv.testDescription)" }
+}
+
+/// The column floats one sample needs in the batched paths: Conv2d unfolds its input onto the
+/// output's positions, ConvTranspose2d its output gradient onto the input's.
+func columnFloatsPerSample(_ c: ConvCase) -> Int {
+    let out = c.outputSize
+    return c.transposed ? c.outChannels * c.kernel * c.kernel * c.height * c.width
+                        : c.inChannels * c.kernel * c.kernel * out.height * out.width
+}
+
+/// Every lowering of both kernels, forced by the budgets and the per-sample threshold of
+/// `ConvolutionPathPolicy` on odd shapes small enough for the Double references: 5 samples, so a
+/// chunk of 2 leaves an uneven last chunk of 1 (and so do the input gradient's sub-chunks).
+enum PathGrid {
+    /// 9x7 -> 5x4 (20 positions, 540 column floats per sample).
+    static let conv = ConvCase(transposed: false, batch: 5, inChannels: 3, outChannels: 4, height: 9, width: 7,
+                               kernel: 3, stride: 2, padding: 1, outputPadding: 0, bias: true)
+    /// 5x4 -> 11x9 (20 input positions, 640 column floats per sample).
+    static let convT = ConvCase(transposed: true, batch: 5, inChannels: 3, outChannels: 2, height: 5, width: 4,
+                                kernel: 4, stride: 2, padding: 1, outputPadding: 1, bias: true)
+
+    static func policy(columns: Int? = nil, cache: Int? = nil, perSampleFrom: Int? = nil) -> ConvolutionPathPolicy {
+        var p = ConvolutionPathPolicy()
+        if let columns { p.columnBudget = columns }
+        if let cache { p.cacheBudget = cache }
+        if let perSampleFrom { p.perSampleMinimumPositions = perSampleFrom }
+        return p
+    }
+
+    static let cases: [PathCase] = {
+        let (c, t) = (columnFloatsPerSample(conv), columnFloatsPerSample(convT))
+        return [
+            // Defaults: the whole batch in one product; backward reuses the forward's columns.
+            PathCase(name: "conv whole batch", conv: conv, forward: .batched(samples: 5, chunks: 1),
+                     backward: .batched(samples: 5, chunks: 1, gradientSamples: 5, reusedColumns: true)),
+            // Chunks of 2, 2, 1 (a budget just short of 3 samples), input gradient one sample at a time.
+            PathCase(name: "conv chunked", conv: conv, policy: policy(columns: 3 * c - 1, cache: 1),
+                     forward: .batched(samples: 2, chunks: 3),
+                     backward: .batched(samples: 2, chunks: 3, gradientSamples: 1)),
+            // Whole batch, but the input gradient's columns in cache sub-chunks of 2, 2, 1.
+            PathCase(name: "conv cache sub-chunks", conv: conv, policy: policy(cache: 2 * c),
+                     forward: .batched(samples: 5, chunks: 1),
+                     backward: .batched(samples: 5, chunks: 1, gradientSamples: 2, reusedColumns: true)),
+            // The threshold is inclusive: 20 positions take the per-sample path from 20 on...
+            PathCase(name: "conv per sample", conv: conv, policy: policy(perSampleFrom: 20),
+                     forward: .perSample, backward: .perSample),
+            // ...and not from 21.
+            PathCase(name: "conv below the per-sample threshold", conv: conv, policy: policy(perSampleFrom: 21),
+                     forward: .batched(samples: 5, chunks: 1),
+                     backward: .batched(samples: 5, chunks: 1, gradientSamples: 5, reusedColumns: true)),
+            // A kernel as large as the unpadded input: one plain product.
+            PathCase(name: "conv matrix product",
+                     conv: ConvCase(transposed: false, batch: 3, inChannels: 2, outChannels: 3, height: 5, width: 5,
+                                    kernel: 5, stride: 1, padding: 0, outputPadding: 0, bias: true),
+                     policy: policy(perSampleFrom: 1), forward: .matrixProduct, backward: .matrixProduct),
+
+            PathCase(name: "convT whole batch", conv: convT, forward: .batched(samples: 5, chunks: 1),
+                     backward: .batched(samples: 5, chunks: 1)),
+            // The path of the default 28x28 generator's 7x7 -> 14x14 layer (chunks of 41 at batch 128).
+            PathCase(name: "convT chunked", conv: convT, policy: policy(cache: 3 * t - 1),
+                     forward: .batched(samples: 2, chunks: 3), backward: .batched(samples: 2, chunks: 3)),
+            PathCase(name: "convT one sample per chunk", conv: convT, policy: policy(cache: 1),
+                     forward: .batched(samples: 1, chunks: 5), backward: .batched(samples: 1, chunks: 5)),
+            PathCase(name: "convT per sample", conv: convT, policy: policy(perSampleFrom: 20),
+                     forward: .perSample, backward: .perSample),
+            PathCase(name: "convT below the per-sample threshold", conv: convT, policy: policy(perSampleFrom: 21),
+                     forward: .batched(samples: 5, chunks: 1), backward: .batched(samples: 5, chunks: 1)),
+            // A 1x1 input (the generator's first layer): one plain product.
+            PathCase(name: "convT matrix product",
+                     conv: ConvCase(transposed: true, batch: 3, inChannels: 4, outChannels: 2, height: 1, width: 1,
+                                    kernel: 5, stride: 1, padding: 0, outputPadding: 0, bias: true),
+                     policy: policy(perSampleFrom: 1), forward: .matrixProduct, backward: .matrixProduct),
+        ]
+    }()
+}
+
+@Suite struct ConvolutionPathTests {
+    /// Each forced path against the Double reference, forward and backward, with the path it ran.
+    /// Forward and backward share the input tensor and the workspace, as a layer's passes do, so
+    /// a whole-batch Conv2d backward takes the forward's unfolded columns.
+    @Test(arguments: PathGrid.cases)
+    func forcedPathMatchesReference(_ p: PathCase) {
+        let c = p.conv, d = ConvData(c, seed: 21)
+        let kernel: any ConvolutionKernel.Type = c.transposed ? ConvTranspose2DKernel.self : Conv2DKernel.self
+        let workspace = ConvWorkspace()
+        workspace.policy = p.policy
+        let x = Tensor(shape: c.inputShape, values: d.x), w = Tensor(shape: c.weightShape, values: d.w)
+        let b = d.b.map { Tensor(shape: [c.outChannels], values: $0) }
+        let y = Tensor(repeating: .nan, shape: c.outputShape)  // every element must be written
+        kernel.forward(input: x, weight: w, bias: b, geometry: c.geometry, output: y, workspace: workspace)
+        #expect(workspace.lastPath == p.forward, "forward path")
+        expectClose(y, referenceForward(c, d.xd, d.wd, d.bd), "forward")
+
+        let dy = Tensor(shape: c.outputShape, values: d.dy)
+        let dx = Tensor(repeating: .nan, shape: c.inputShape)
+        let dw = Tensor(shape: c.weightShape, values: d.w0), db = Tensor(shape: [c.outChannels], values: d.b0)
+        kernel.backward(input: x, weight: w, outputGradient: dy, geometry: c.geometry, inputGradient: dx,
+                        weightGradient: dw, biasGradient: db, workspace: workspace)
+        #expect(workspace.lastPath == p.backward, "backward path")
+        let ref = referenceBackward(c, d.xd, d.wd, d.dyd)
+        expectClose(dx, ref.dx, "input gradient")
+        expectClose(dw, zip(d.w0, ref.dw).map { Double($0) + $1 }, "weight gradient (accumulated)")
+        expectClose(db, zip(d.b0, ref.db).map { Double($0) + $1 }, "bias gradient (accumulated)")
+    }
+
+    /// A backward on a fresh workspace (no forward before it) unfolds the input itself.
+    @Test func conv2dBackwardWithoutForwardUnfoldsAgain() {
+        let c = PathGrid.conv
+        let (dx, dw, db) = fastBackward(c, ConvData(c, seed: 22))
+        let workspace = ConvWorkspace()
+        let again = fastBackward(c, ConvData(c, seed: 22), workspace: workspace)
+        #expect(workspace.lastPath == .batched(samples: 5, chunks: 1, gradientSamples: 5))
+        expectIdentical(again.dx?.array, dx!.array, "input gradient")
+        expectIdentical(again.dw?.array, dw!.array, "weight gradient")
+        expectIdentical(again.db?.array, db!.array, "bias gradient")
+    }
+
+    /// The defaults are today's measured values, and the per-sample threshold falls between
+    /// 195 and 196 positions for both kernels.
+    @Test func defaultsAreTheMeasuredValues() {
+        let defaults = ConvolutionPathPolicy()
+        #expect(defaults.columnBudget == 48 << 20 && defaults.cacheBudget == 2 << 20)
+        #expect(defaults.perSampleMinimumPositions == 196)
+        for transposed in [false, true] {
+            for (height, width, path) in [(14, 14, ConvolutionPath.perSample), (13, 15, .batched(samples: 2, chunks: 1))] {
+                let c = ConvCase(transposed: transposed, batch: 2, inChannels: 2, outChannels: 3, height: height, width: width,
+                                 kernel: 3, stride: 1, padding: 1, outputPadding: 0, bias: false)
+                let workspace = ConvWorkspace()
+                let d = ConvData(c, seed: 23)
+                expectClose(fastForward(c, d, workspace: workspace), referenceForward(c, d.xd, d.wd, nil), "forward")
+                #expect(workspace.lastPath == path, "\(c.testDescription)")
+            }
+        }
+    }
+}
