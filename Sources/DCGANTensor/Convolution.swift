@@ -12,7 +12,8 @@ public final class ConvWorkspace: @unchecked Sendable {
     var threadScratch: [ConvThreadScratch] = []
     /// Where the kernels switch paths: the measured defaults unless a test forces one.
     var policy = ConvolutionPathPolicy()
-    /// The path the last call with this workspace took, for tests to assert.
+    /// The path the last call with this workspace took, for tests to assert (nil after a
+    /// transposed backward asked for the bias gradient alone, which makes no product).
     var lastPath: ConvolutionPath?
     /// Empty scratch: buffers are allocated on first use and kept for the next call.
     public init() {}
