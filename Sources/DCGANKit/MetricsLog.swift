@@ -8,6 +8,8 @@ import Foundation
 public final class MetricsLog {
     /// The fixed columns, in order; evaluation columns follow them when a run evaluates.
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
+    /// The fixed columns after `step`, as `append` names its values.
+    private static let fixedValueColumns = header.split(separator: ",").dropFirst().map(String.init)
     /// Where the log is written (`metrics.csv` in the run folder).
     public let path: String
     /// Columns after the fixed ones, filled on the rows of steps that were evaluated
@@ -54,8 +56,7 @@ public final class MetricsLog {
         // Written at once: a killed process leaves whole rows (and at worst one cut short,
         // which `completeRows` ignores), never rows held back in a buffer.
         try Array(line.utf8).withUnsafeBytes { try AtomicFile.writeAll($0, to: descriptor, path: path) }
-        let columns = Self.header.split(separator: ",").dropFirst().map(String.init)
-        let row = zip(columns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction])
+        let row = zip(Self.fixedValueColumns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction])
         return Array(row) + zip(evaluationColumns, evaluation ?? [])
     }
 

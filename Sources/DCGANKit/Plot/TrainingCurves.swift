@@ -35,10 +35,12 @@ public struct TrainingCurves {
         }
     }
 
+    /// The metrics.csv columns the panels draw.
+    private static let drawnColumns = Set(panels.flatMap { $0.curves.map(\.column) })
+
     /// Keeps the drawn columns among `scalars` for `step`.
     public mutating func record(step: Int, scalars: [(name: String, value: Double)]) {
-        let drawn = Set(Self.panels.flatMap { $0.curves.map(\.column) })
-        for (name, value) in scalars where drawn.contains(name) { points[name, default: []].append((Double(step), value)) }
+        for (name, value) in scalars where Self.drawnColumns.contains(name) { points[name, default: []].append((Double(step), value)) }
     }
 
     /// The chart of the curves so far.
