@@ -14,6 +14,9 @@ Loop = pytorch/examples dcgan/main.py: D(real)->1, D(G(z).detach())->0, optD.ste
 Usage:
   python scripts/torch_fashion_dcgan.py --seconds 600 --threads 2 --count 10000 \
       --out torch_samples.npy --grid torch_grid.png
+  python scripts/torch_fashion_dcgan.py --seconds 600 --snapshots 120,300 --out torch.npy
+      (also writes torch-120s.npy and torch-300s.npy from G as it was when the training clock
+      passed 120 and 300 seconds; the clock stops while a snapshot is sampled)
 """
 import argparse
 import gzip
@@ -118,6 +121,26 @@ def make_grid(samples, ncol=8, pad=2, bg=0):
     return grid
 
 
+def sample(netG, args):
+    """args.count uint8 images from G in evaluation mode (running BatchNorm statistics)."""
+    netG.eval()
+    chunks = []
+    with torch.no_grad():
+        left = args.count
+        while left > 0:
+            n = min(500, left)
+            x = netG(make_noise(args.noise, n, args.nz))
+            chunks.append(torch.round((x + 1) * 127.5).clamp(0, 255).to(torch.uint8).squeeze(1).numpy())
+            left -= n
+    netG.train()
+    return np.concatenate(chunks, 0) if chunks else np.zeros((0, 28, 28), np.uint8)
+
+
+def snapshot_path(out, seconds):
+    stem = out[:-4] if out.endswith(".npy") else out
+    return f"{stem}-{seconds:g}s.npy"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
@@ -138,10 +161,14 @@ def main():
     ap.add_argument("--out", default="samples.npy", help="uint8 N x 28 x 28 .npy")
     ap.add_argument("--grid", default=None, help="optional PNG with an 8x8 grid of samples")
     ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--snapshots", default="",
+                    help="comma-separated training seconds at which to also write samples "
+                         "(to <out stem>-<seconds>s.npy), with the clock stopped while they are made")
     args = ap.parse_args()
     if args.seconds is None and args.epochs is None:
         ap.error("give --seconds and/or --epochs")
 
+    snapshots = sorted(float(x) for x in args.snapshots.split(",") if x.strip())
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
@@ -207,6 +234,12 @@ def main():
 
         it += 1
         elapsed = time.perf_counter() - t0
+        if snapshots and elapsed >= snapshots[0]:
+            mark = snapshots.pop(0)
+            paused = time.perf_counter()
+            np.save(snapshot_path(args.out, mark), sample(netG, args))
+            print(f"snapshot at {mark:g} s (iteration {it}): {snapshot_path(args.out, mark)}", flush=True)
+            t0 += time.perf_counter() - paused  # sampling is not training time
         errD = errD_real.item() + errD_fake.item()
         errG = errG_t.item()
         if args.log_every and (it % args.log_every == 0 or it == 1):
@@ -219,16 +252,7 @@ def main():
     seconds = elapsed
 
     # ---- sampling ----
-    netG.eval()
-    chunks = []
-    with torch.no_grad():
-        left = args.count
-        while left > 0:
-            n = min(500, left)
-            x = netG(make_noise(args.noise, n, args.nz))
-            chunks.append(torch.round((x + 1) * 127.5).clamp(0, 255).to(torch.uint8).squeeze(1).numpy())
-            left -= n
-    samples = np.concatenate(chunks, 0) if chunks else np.zeros((0, 28, 28), np.uint8)
+    samples = sample(netG, args)
     np.save(args.out, samples)
     if args.grid:
         write_png_gray(args.grid, make_grid(samples))

@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training or generation throughput on synthetic data.",
-        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark. "
+        discussion: "The last line is `JSON {...}` with img_per_s, s_per_iter, gflops and peak_rss_mib, like the PyTorch peer benchmark, "
+            + "and peak_gflops: the fp32 FMA peak of --threads cores, measured before the run with a register-only loop of independent FMAs (share_of_peak = gflops / peak_gflops). "
             + "Under mpirun -np P, each process takes batch-size / P images of every step and averages gradients as `dcgan train` does; the rate is the job's.")
 
     @OptionGroup var modelOptions: ModelOptions
@@ -63,6 +64,8 @@ struct BenchCommand: ParsableCommand {
                 _ = trainer.generate(z, labels: labels)
             }
         }
+        // Measured before the networks run, on as many threads as they use, while the cores are idle.
+        let peak = ProcessorPeak.measure(threads: threadOptions.threads)
         for _ in 0..<warmup { step() }
         LayerProfiler.isEnabled = profile
         var count = 0
@@ -85,16 +88,18 @@ struct BenchCommand: ParsableCommand {
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         let rss = Double(usage.ru_maxrss) / 1024
+        let gflops = flop * Double(count) / elapsed / 1e9
         let result: [String: Any] = [
             "tool": "swift-dcgan", "mode": mode, "image_size": model.imageSize, "channels": model.channels, "batch": batchSize,
             "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
             "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
-            "gflops": flop * Double(count) / elapsed / 1e9, "peak_rss_mib": rss,
+            "gflops": gflops, "peak_rss_mib": rss, "peak_gflops": peak, "share_of_peak": peak > 0 ? gflops / peak : 0,
             "estimate_mib": (baseline + estimate.total) / 1048576, "processes": communicator.size,
             "parameters_g": trainer.generator.parameterCount, "parameters_d": trainer.discriminator.parameterCount,
         ]
-        print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
-                     Double(batchSize * count) / elapsed, elapsed / Double(count), flop * Double(count) / elapsed / 1e9, rss, count, elapsed))
+        print(String(format: "images/s: %.2f  s/iter: %.4f  GFLOP/s: %.1f (%.0f%% of the %.0f GFLOP/s FMA peak of %d threads, %d-lane)  peak RSS: %.1f MiB  (%d timed iters, %.2f s)",
+                     Double(batchSize * count) / elapsed, elapsed / Double(count), gflops, peak > 0 ? gflops / peak * 100 : 0, peak,
+                     threadOptions.threads, ProcessorPeak.vectorWidth, rss, count, elapsed))
         print(String(format: "memory: estimated %.1f MiB (%.1f MiB at start + %.1f MiB for the configuration), measured peak %.1f MiB",
                      (baseline + estimate.total) / 1048576, baseline / 1048576, estimate.total / 1048576, rss))
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

@@ -12,4 +12,11 @@ void ck_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alph
                      const float *a, int lda, const float *b, int ldb,
                      float beta, float *c, int ldc);
 
+/// Lanes of the widest fp32 FMA this processor has: 16 (AVX-512), 8 (AVX2 with FMA) or 0.
+int ck_fma_vector_width(void);
+
+/// The fp32 FMA rate of the calling thread's core in GFLOP/s (an FMA counts as two operations),
+/// measured for about `seconds` with a register-only loop of independent FMAs; 0 without FMA.
+double ck_fma_peak_gflops(double seconds);
+
 #endif
