@@ -57,6 +57,23 @@ import Testing
         #expect(header == MetricsLog.header[...])
     }
 
+    @Test func aBudgetGivenOnResumeAddsTheElapsedColumnAndKeepsIt() throws {
+        let folder = RunFolder(Tiny.folder("later"))
+        let first = try TrainingRun.start(model: Tiny.model, training: Tiny.training(), dataset: Tiny.dataset, folder: folder, overwrite: true)
+        try first.run(stopAfter: 2) { _ in }
+        try first.writeCheckpoint()
+        first.close()
+        let timed = try TrainingRun.resume(folder: folder, extendTo: .iterations(3), minutes: 10) { _, _ in Tiny.dataset }
+        try timed.run { _ in }
+        timed.close()
+        // Without a budget the column stays, empty where no clock ran.
+        try TrainingRun.resume(folder: folder, extendTo: .iterations(4)) { _, _ in Tiny.dataset }.run { _ in }
+        let rows = try String(contentsOfFile: folder.metricsPath, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows[0].last == "elapsed_s" && rows.allSatisfy { $0.count == rows[0].count })
+        #expect(rows.dropFirst().map { $0.last!.isEmpty } == [true, true, false, false])
+        #expect(MetricsLog.coveredStep(path: folder.metricsPath) == 4)
+    }
+
     static func config(_ run: String) throws -> TrainingConfig {
         try JSONDecoder().decode(CommandLineInputTests.TrainingRunConfig.self, from: Data(contentsOf: URL(fileURLWithPath: run + "/config.json"))).training
     }
