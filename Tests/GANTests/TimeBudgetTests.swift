@@ -112,12 +112,14 @@ import Testing
 
     @Test func learningRatesOfEachNetworkAreRecordedAndPrinted() throws {
         let run = Tiny.folder("ttur") + "/run"
-        let outcome = try CommandLineTests.run(["train", "--iterations", "1", "--lr-d", "0.0004", "--lr-g", "0.0001", "--out", run]
+        let outcome = try CommandLineTests.run(["train", "--iterations", "1", "--optimizer", "rmsprop", "--lr-d", "0.0004", "--lr-g", "0.0001", "--out", run]
                                                + CommandLineTests.tinyTraining)
         #expect(outcome.status == 0, "\(outcome.stderr)")
         #expect(outcome.stdout.contains("learning rates: D 0.0004, G 0.0001"), "\(outcome.stdout)")
         let config = try Self.config(run)
         #expect(config.learningRateD == 4e-4 && config.learningRateG == 1e-4 && config.minutes == nil)
+        // RMSprop's own pair, which --lr sets, says the same.
+        #expect(config.rmspropLearningRateD == 4e-4 && config.rmspropLearningRateG == 1e-4)
         // Left out, they are left out of config.json too.
         let plain = Tiny.folder("ttur") + "/plain"
         try CommandLineTests.trainTiny(into: plain)
