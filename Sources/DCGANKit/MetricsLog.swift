@@ -15,16 +15,26 @@ public final class MetricsLog {
     /// Columns after the fixed ones, filled on the rows of steps that were evaluated
     /// (`SampleScores.scalarNames` with `--eval-every`) and empty on the others.
     public let evaluationColumns: [String]
+    /// The last column of a run with a time budget: seconds from the start of the process that
+    /// trained the step (`TrainingRun.startedAt`) to the step's end.
+    public static let elapsedColumn = "elapsed_s"
+    /// Whether rows end with `elapsedColumn`.
+    public let recordsElapsed: Bool
     private var descriptor: Int32 = -1
 
     /// Starts a new log (`resumingAt` nil), or continues the one at `path` keeping its rows up
-    /// to `step`. The kept rows are written back atomically before anything is appended.
-    public init(path: String, resumingAt step: Int? = nil, evaluationColumns: [String] = []) throws {
+    /// to `step`. The kept rows are written back atomically before anything is appended. With
+    /// `elapsedColumn` (a run with a time budget), or when the log continued has it, rows end
+    /// with `elapsed_s`; kept rows written without it get it empty.
+    public init(path: String, resumingAt step: Int? = nil, evaluationColumns: [String] = [], elapsedColumn: Bool = false) throws {
         self.path = path
         self.evaluationColumns = evaluationColumns
-        let kept = step.map { step in Self.completeRows(path: path).filter { $0.step <= step }.map(\.line) } ?? []
-        let header = ([Self.header] + evaluationColumns).joined(separator: ",")
-        try AtomicFile.write(Array(([header] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
+        let oldColumns = step == nil ? [] : Self.headerColumns(path: path)
+        recordsElapsed = elapsedColumn || oldColumns.contains(Self.elapsedColumn)
+        let columns = [Self.header] + evaluationColumns + (recordsElapsed ? [Self.elapsedColumn] : [])
+        let padding = String(repeating: ",", count: max(0, Self.header.split(separator: ",").count + columns.count - 1 - oldColumns.count))
+        let kept = step.map { step in Self.completeRows(path: path).filter { $0.step <= step }.map { $0.line + padding } } ?? []
+        try AtomicFile.write(Array(([columns.joined(separator: ",")] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
         descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw DataError(path: path, "cannot be opened to append to: \(DataError.systemMessage(errno))") }
     }
@@ -42,27 +52,34 @@ public final class MetricsLog {
     }
 
     /// Appends the row of one iteration to the file; `evaluation` holds the values of
-    /// `evaluationColumns` on an evaluated step. Returns the row's values under their column
+    /// `evaluationColumns` on an evaluated step, `elapsedSeconds` the value of `elapsedColumn`
+    /// (written only when the log `recordsElapsed`). Returns the row's values under their column
     /// names (all but `step`; the evaluation columns only when evaluated).
     @discardableResult
     public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double,
-                       evaluation: [Double]? = nil) throws -> [(name: String, value: Double)] {
+                       evaluation: [Double]? = nil, elapsedSeconds: Double = 0) throws -> [(name: String, value: Double)] {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
         precondition(evaluation.map { $0.count == evaluationColumns.count } ?? true, "one value per evaluation column")
         let scores = evaluation.map { $0.map { String(format: "%.6g", $0) } } ?? Array(repeating: "", count: evaluationColumns.count)
         let line = (["\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))"]
-                    + scores).joined(separator: ",") + "\n"
+                    + scores + (recordsElapsed ? [String(format: "%.3f", elapsedSeconds)] : [])).joined(separator: ",") + "\n"
         // Written at once: a killed process leaves whole rows (and at worst one cut short,
         // which `completeRows` ignores), never rows held back in a buffer.
         try Array(line.utf8).withUnsafeBytes { try AtomicFile.writeAll($0, to: descriptor, path: path) }
         let row = zip(Self.fixedValueColumns, [Double(epoch)] + values.map(Double.init) + [imagesPerSecond, waitFraction])
-        return Array(row) + zip(evaluationColumns, evaluation ?? [])
+        return Array(row) + zip(evaluationColumns, evaluation ?? []) + (recordsElapsed ? [(Self.elapsedColumn, elapsedSeconds)] : [])
     }
 
     /// Makes the rows appended so far durable (before a checkpoint that they cover is written).
     public func flush() throws {
         guard fsync(descriptor) == 0 else { throw DataError(path: path, "fsync failed: \(DataError.systemMessage(errno))") }
+    }
+
+    /// The column names of the log at `path` (none when it cannot be read).
+    private static func headerColumns(path: String) -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
     }
 
     /// The rows of the log at `path` that end with a newline and have every column of its

@@ -33,12 +33,11 @@ extension GANTrainer {
     }
 
     private static func optimizer(for parameters: [Parameter], _ training: TrainingConfig, isGenerator: Bool) -> Optimizer {
-        switch training.optimizer {
-        case .adam: Adam(parameters, learningRate: training.learningRate, beta1: training.beta1, beta2: training.beta2)
-        case .rmsprop:
-            RMSprop(parameters, learningRate: isGenerator ? training.rmspropLearningRateG : training.rmspropLearningRateD,
-                    clipValue: training.rmspropClip, decay: training.rmspropDecay)
-        case .sgd: SGD(parameters, learningRate: training.learningRate)
+        let rate = training.learningRate(generator: isGenerator)
+        return switch training.optimizer {
+        case .adam: Adam(parameters, learningRate: rate, beta1: training.beta1, beta2: training.beta2)
+        case .rmsprop: RMSprop(parameters, learningRate: rate, clipValue: training.rmspropClip, decay: training.rmspropDecay)
+        case .sgd: SGD(parameters, learningRate: rate)
         }
     }
 }

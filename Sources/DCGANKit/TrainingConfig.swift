@@ -91,6 +91,36 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Few enough samples that an evaluation costs seconds, enough for stable trends.
     public static let defaultEvaluationSamples = 1000
 
+    // Time budget and two time-scale learning rates (nil: off, the run is what it was without them).
+    /// Wall-clock minutes the run trains for (`--minutes`), counted from its process's start
+    /// (`TrainingRun.startedAt`); a resumed run gets a budget of its own. With a step limit as
+    /// well, whichever comes first ends the run.
+    public var minutes: Double?
+    /// The longest time budget: about two years, far from overflowing a clock in nanoseconds.
+    public static let maxMinutes = 1_000_000.0
+    /// D's learning rate (`--lr-d`), overriding `learningRate` (RMSprop: `rmspropLearningRateD`).
+    public var learningRateD: Float?
+    /// G's learning rate (`--lr-g`), overriding `learningRate` (RMSprop: `rmspropLearningRateG`).
+    public var learningRateG: Float?
+    /// `iterations` of a run that only its time budget ends: no step limit in practice, and
+    /// small enough that no count computed from it overflows.
+    public static let untilTimeIsUp = Int(Int32.max)
+    /// Whether `iterations` limits the run (false when only the time budget ends it).
+    public var hasStepLimit: Bool { iterations < Self.untilTimeIsUp }
+    /// The learning rate of G or D's optimiser: the network's own rate when set, else RMSprop's
+    /// pair or the shared `learningRate`.
+    public func learningRate(generator: Bool) -> Float {
+        let own = generator ? learningRateG : learningRateD
+        guard optimizer == .rmsprop else { return own ?? learningRate }
+        return own ?? (generator ? rmspropLearningRateG : rmspropLearningRateD)
+    }
+    /// How long the run goes on, for messages: "500 iterations", "2 minutes", or both.
+    public var lengthDescription: String {
+        let steps = hasStepLimit ? "\(iterations) iterations" : nil
+        let time = minutes.map { "\($0 == $0.rounded() && $0 < 1e9 ? String(Int($0)) : String($0)) minutes" }
+        return [steps, time].compactMap { $0 }.joined(separator: " or ") + (steps != nil && time != nil ? ", whichever ends first" : "")
+    }
+
     /// The paper's settings for Fashion-MNIST.
     public init() {}
 
@@ -113,7 +143,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Checks settings that no type can rule out.
     public func validate() throws {
         guard batchSize >= 1 else { throw ConfigError("batch size must be at least 1, not \(batchSize)") }
-        guard learningRate > 0, rmspropLearningRateD > 0, rmspropLearningRateG > 0 else { throw ConfigError("learning rates must be positive") }
+        guard learningRate > 0, rmspropLearningRateD > 0, rmspropLearningRateG > 0, (learningRateD ?? 1) > 0, (learningRateG ?? 1) > 0 else {
+            throw ConfigError("learning rates must be positive")
+        }
+        guard minutes.map({ $0 > 0 && $0 <= Self.maxMinutes }) ?? true else {
+            throw ConfigError("--minutes must be in (0, \(Int(Self.maxMinutes))], not \(minutes ?? 0)")
+        }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw ConfigError("beta1 and beta2 must be in [0, 1)") }
         guard discriminatorSteps >= 1 else { throw ConfigError("discriminator steps must be at least 1") }
         guard (0...1).contains(realLabel) else { throw ConfigError("real label must be in [0, 1], not \(realLabel)") }

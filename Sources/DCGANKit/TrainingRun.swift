@@ -6,7 +6,8 @@ import DCGANTensor
 public struct TrainingProgress: Sendable {
     /// The generator step just completed (from 1).
     public var step: Int
-    /// Generator steps the run will take in all.
+    /// Generator steps the run will take in all (`TrainingConfig.untilTimeIsUp` when only
+    /// its time budget ends it).
     public var totalSteps: Int
     /// Passes over the data completed before this step's batch.
     public var epoch: Int
@@ -14,8 +15,11 @@ public struct TrainingProgress: Sendable {
     public var metrics: StepMetrics
     /// Smoothed throughput over recent iterations.
     public var imagesPerSecond: Double
-    /// Estimated seconds until the last step at the smoothed throughput.
+    /// Estimated seconds until the last step at the smoothed throughput, or until the time
+    /// budget is spent if that comes first.
     public var secondsLeft: Double
+    /// Whether this is the run's last step (the step limit or the time budget reached).
+    public var isLast = false
     /// The scores of this step's evaluation (`TrainingRun.evaluator`), named; nil on steps without one.
     public var evaluation: [(name: String, value: Double)]?
 }
@@ -66,7 +70,8 @@ public final class TrainingRun {
 
     /// How `run` ended.
     public enum Outcome: Sendable, Equatable {
-        /// The configured number of iterations is done (or `stopAfter` was reached).
+        /// The configured number of iterations is done, the time budget spent (`step` is then
+        /// short of `training.iterations`), or `stopAfter` was reached.
         case finished
         /// A stop was requested; the run wrote a checkpoint of the step it had reached.
         case stopped
@@ -74,6 +79,10 @@ public final class TrainingRun {
     /// Whether the run writes a TensorBoard event file (`dcgan train --no-tensorboard` turns it
     /// off); set it before `run`.
     public var writesTensorBoard = true
+    /// When the run's clock started: its time budget (`training.minutes`) and metrics.csv's
+    /// `elapsed_s` count from here. Taken when the run is made; a caller that started earlier
+    /// (the CLI, as the process starts) sets its own before `run`.
+    public var startedAt = DispatchTime.now()
     private var monitor: RunMonitor?
     /// Scores the generator every `training.evaluateEvery` steps (and at the last step); its
     /// values go into `metrics.csv`'s `evaluationColumns` and `TrainingProgress.evaluation`.
@@ -121,7 +130,7 @@ public final class TrainingRun {
         var lock: RunLock?, metrics: MetricsLog?
         try communicator.onRankZero {
             lock = try folder.create(overwrite: overwrite)
-            metrics = try MetricsLog(path: folder.metricsPath, evaluationColumns: evaluationColumns(training))
+            metrics = try MetricsLog(path: folder.metricsPath, evaluationColumns: evaluationColumns(training), elapsedColumn: training.minutes != nil)
         }
         let run = TrainingRun(trainer: trainer, model: model, training: training, dataset: dataset, folder: folder, lock: lock, step: 0,
                               batchesConsumed: 0, metrics: metrics, lastCheckpoint: nil, communicator: communicator)
@@ -148,9 +157,11 @@ public final class TrainingRun {
     /// the checkpoint's configuration names (see `TrainingConfig.dataset`). With `extendTo`,
     /// the run goes on to that new total (which must lie beyond the checkpoint's step); the
     /// extended run computes exactly what an uninterrupted run of that length would.
+    /// `minutes` is the resumed run's own time budget (`TrainingConfig.minutes`, nil: none); a
+    /// run that only a time budget ends needs one, or an `extendTo`.
     /// Every process of a data-parallel run reads the checkpoint (on several machines, from a
     /// shared or copied folder), and their number must be the one the run was started with.
-    public static func resume(folder: RunFolder, extendTo: Extension? = nil, communicator: Communicator = SingleProcess(),
+    public static func resume(folder: RunFolder, extendTo: Extension? = nil, minutes: Double? = nil, communicator: Communicator = SingleProcess(),
                               loadDataset: (TrainingConfig, ModelConfig) throws -> ImageDataset) throws -> TrainingRun {
         var lock: RunLock?
         try communicator.onRankZero { lock = try folder.lockForResume() }
@@ -165,19 +176,25 @@ public final class TrainingRun {
         case .epochs(let epochs): training.iterations = epochs * (dataset.count / training.batchSize) / training.discriminatorSteps
         case nil: break
         }
-        if extendTo != nil {
+        training.minutes = minutes
+        guard training.hasStepLimit || minutes != nil else {
+            throw ConfigError("\(folder.path) trains until its time runs out: give --minutes for a new budget, or --iterations or --epochs")
+        }
+        try training.validate()
+        if extendTo != nil || minutes != nil {
             guard training.iterations > header.step else {
                 throw ConfigError("\(folder.path) is at step \(header.step) already; ask for more iterations than that (asked for \(training.iterations))")
             }
         }
         var metrics: MetricsLog?
         try communicator.onRankZero {
-            metrics = try MetricsLog(path: folder.metricsPath, resumingAt: header.step, evaluationColumns: evaluationColumns(training))
+            metrics = try MetricsLog(path: folder.metricsPath, resumingAt: header.step, evaluationColumns: evaluationColumns(training),
+                                     elapsedColumn: training.minutes != nil)
         }
         let run = TrainingRun(trainer: trainer, model: header.model, training: training, dataset: dataset, folder: folder, lock: lock,
                               step: header.step, batchesConsumed: header.batchesConsumed, metrics: metrics,
                               lastCheckpoint: point.path, resumeNote: point.note, communicator: communicator)
-        if extendTo != nil { try communicator.onRankZero { try run.writeConfig() } }
+        if training != header.training { try communicator.onRankZero { try run.writeConfig() } }
         return run
     }
 
@@ -204,8 +221,9 @@ public final class TrainingRun {
         }
     }
 
-    /// Trains until the configured number of iterations (or, with `stopAfter`, until that
-    /// step, as a killed run would), calling `report` after each one. `stopRequested` is asked
+    /// Trains until the configured number of iterations, or the step that ends past the time
+    /// budget (`training.minutes` from `startedAt`), or with `stopAfter` until that step (as a
+    /// killed run would), calling `report` after each one. `stopRequested` is asked
     /// before each iteration (a signal handler's flag, say): once it says yes (in any process
     /// of a data-parallel run: they stop together), the run writes a checkpoint of the step it
     /// has reached (unless it has one) and returns `.stopped`.
@@ -218,6 +236,7 @@ public final class TrainingRun {
         var smoothedRate = 0.0
         var stepStart = DispatchTime.now().uptimeNanoseconds
         var waitBefore = loader.waitSeconds
+        let deadline = training.minutes.map { startedAt.uptimeNanoseconds + UInt64($0 * 60e9) }
         while step < min(training.iterations, stopAfter ?? .max) {
             if trainer.communicator.anyProcess(stopRequested()) {
                 if checkpointedStep != step { try writeCheckpoint() }
@@ -234,20 +253,26 @@ public final class TrainingRun {
             waitBefore = loader.waitSeconds
             let epoch = (batchesConsumed - 1) / loader.batchesPerEpoch
             guard result.isFinite else { throw DivergenceError(step: step, lastCheckpoint: lastCheckpoint) }
-            let last = step == training.iterations
+            // Every process of a data-parallel run ends at the step where any ran out of time.
+            let outOfTime = deadline.map { trainer.communicator.anyProcess(now >= $0) } ?? false
+            let last = step == training.iterations || outOfTime
             let every = training.evaluateEvery ?? 0
             let evaluation = writesFolder && every > 0 && (last || step % every == 0) ? evaluator?(trainer) : nil
             // The evaluation's time is not the step's: throughput counts training only.
             if evaluation != nil { stepStart = DispatchTime.now().uptimeNanoseconds }
             if let metrics {
                 let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate,
-                                                 waitFraction: waited / max(seconds, 1e-9), evaluation: evaluation.map { $0.map(\.value) })
+                                                 waitFraction: waited / max(seconds, 1e-9), evaluation: evaluation.map { $0.map(\.value) },
+                                                 elapsedSeconds: Double(now - startedAt.uptimeNanoseconds) / 1e9)
                 try activeMonitor().record(step: step, scalars: scalars)
             }
+            let budgetLeft = deadline.map { Double(Int64(bitPattern: $0 &- now)) / 1e9 } ?? .infinity
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
-                            secondsLeft: Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9), evaluation: evaluation))
+                                    secondsLeft: min(Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9), max(0, budgetLeft)),
+                                    isLast: last, evaluation: evaluation))
             if writesFolder && (last || (training.sampleEvery > 0 && step % training.sampleEvery == 0)) { try writeSamples() }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
+            if outOfTime { break }
         }
         return .finished
     }

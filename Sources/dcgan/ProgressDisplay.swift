@@ -12,17 +12,18 @@ final class ProgressDisplay {
 
     func show(_ p: TrainingProgress) {
         let m = p.metrics
-        let text = String(format: "epoch %d  step %d/%d  loss D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f/%.3f  %.0f img/s  %@ left",
-                          p.epoch, p.step, p.totalSteps, m.lossD, m.lossG, m.dReal, m.dFakeBefore, m.dFakeAfter,
+        let steps = p.totalSteps < TrainingConfig.untilTimeIsUp ? "\(p.step)/\(p.totalSteps)" : "\(p.step)"
+        let text = String(format: "epoch %d  step %@  loss D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f/%.3f  %.0f img/s  %@ left",
+                          p.epoch, steps, m.lossD, m.lossG, m.dReal, m.dFakeBefore, m.dFakeAfter,
                           p.imagesPerSecond, Self.duration(p.secondsLeft))
         if interactive {
             let now = Date().timeIntervalSince1970
-            guard now - lastDraw > 0.1 || p.step == p.totalSteps else { return }
+            guard now - lastDraw > 0.1 || p.isLast else { return }
             lastDraw = now
             print("\r\u{1B}[K" + text, terminator: "")
             fflush(nil)
             drewLine = true
-        } else if p.step % logEvery == 0 || p.step == p.totalSteps {
+        } else if p.step % logEvery == 0 || p.isLast {
             print(text)
             fflush(nil)
         }

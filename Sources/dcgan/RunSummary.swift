@@ -5,12 +5,18 @@ import DCGANTensor
 /// reads off its equilibrium: D near 0.5, the MSE loss near 0.25), and for models of tiny
 /// outputs (the 1010 toy) a few generated patterns, in [0, 1] as the book prints them.
 final class RunSummary {
-    private let window: Int
+    private let fixedWindow: Int?
     private var recent: [StepMetrics] = []
+    private var seen = 0
+    /// The steps averaged: a fixed count, or the last tenth of those seen (the window only
+    /// grows, so the steps it needs are still held).
+    private var window: Int { fixedWindow ?? max(1, seen / 10) }
 
-    init(window: Int) { self.window = window }
+    /// Averages the last `window` steps; nil (a run that only its time budget ends) the last tenth.
+    init(window: Int?) { fixedWindow = window }
 
     func add(_ metrics: StepMetrics) {
+        seen += 1
         recent.append(metrics)
         if recent.count > 2 * window { recent.removeFirst(recent.count - window) }
     }

@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
     var out: String?
     @Flag(help: "Replace a run already in the --out folder (the old run folder is removed, all of it).")
     var overwrite = false
-    @Option(help: "Continue the run in this folder from its latest good checkpoint (its settings are reused; --iterations or --epochs extend it).")
+    @Option(help: "Continue the run in this folder from its latest good checkpoint (its settings are reused; --iterations or --epochs extend it, --minutes gives it a new time budget).")
     var resume: String?
     @Option(parsing: .unconditional, help: "Write a fixed-noise sample grid every N iterations (0: only at the end). Default 100.", transform: OptionRange.integer(0...OptionRange.maxSteps))
     var sampleEvery: Int?
@@ -78,15 +78,26 @@ struct TrainCommand: ParsableCommand {
             transform: OptionRange.real(0, 86_400, openLower: true))
     var collectiveTimeout = 300.0
     @Option(help: .hidden) var replicaHashLog: String?
+    // Time budget and two time-scale learning rates.
+    @Option(parsing: .unconditional, help: "Train for this many minutes of wall-clock time, start-up included, then end as any run ends (checkpoint, samples, summary). Without --iterations or --epochs only the time ends the run; with them, whichever comes first. With --resume, a new budget from the resume's start.",
+            transform: OptionRange.real(0, TrainingConfig.maxMinutes, openLower: true))
+    var minutes: Double?
+    @Option(name: .customLong("lr-d"), parsing: .unconditional, help: "D's learning rate, overriding --lr (and RMSprop's 8e-4) for D: with --lr-g, two time-scale updates.",
+            transform: OptionRange.float(0, 10, openLower: true))
+    var lrD: Float?
+    @Option(name: .customLong("lr-g"), parsing: .unconditional, help: "G's learning rate, overriding --lr (and RMSprop's 4e-4) for G.", transform: OptionRange.float(0, 10, openLower: true))
+    var lrG: Float?
 
     func run() throws {
+        // The time budget counts from here: start-up is part of the minutes a user gives.
+        let started = DispatchTime.now()
         try threadOptions.apply()
         let communicator = try DataParallelLaunch.communicator(timeout: collectiveTimeout)
         let run: TrainingRun
         var evaluation: TrainingEvaluation?
         if let resume {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
-            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo, communicator: communicator) { training, model in
+            run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo, minutes: minutes, communicator: communicator) { training, model in
                 // Model options given with --resume must describe the run being resumed.
                 guard try !modelOptions.contradicts(model) else {
                     throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
@@ -98,7 +109,7 @@ struct TrainCommand: ParsableCommand {
             // Until here a signal ends the process at once: nothing was written that a stop could save.
             StopSignals.install()
             if let note = run.resumeNote { print(note) }
-            print("resuming \(resume) at step \(run.step) of \(run.training.iterations)")
+            print("resuming \(resume) at step \(run.step)" + (run.training.minutes == nil ? " of \(run.training.iterations)" : "; training for \(run.training.lengthDescription)"))
             if (run.training.evaluateEvery ?? 0) > 0 && communicator.rank == 0 {
                 evaluation = try TrainingEvaluation(training: run.training, model: run.model, classifier: classifier)
             }
@@ -134,15 +145,19 @@ struct TrainCommand: ParsableCommand {
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite,
                                         communicator: communicator)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
-                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
+                  + "for \(training.lengthDescription) (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
                   + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
         }
+        if run.training.learningRateD != nil || run.training.learningRateG != nil {
+            print("learning rates: D \(run.training.learningRate(generator: false)), G \(run.training.learningRate(generator: true))")
+        }
         if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
+        run.startedAt = started
         run.writesTensorBoard = !noTensorboard
         // What was said so far reaches a log file now, not with the first progress line (which flushes too).
         fflush(nil)
         let display = ProgressDisplay(logEvery: run.training.logEvery)
-        let summary = RunSummary(window: max(1, run.training.iterations / 10))
+        let summary = RunSummary(window: run.training.hasStepLimit ? max(1, run.training.iterations / 10) : nil)
         let outcome: TrainingRun.Outcome
         do {
             let hashLog = replicaHashLog.map { ReplicaHashLog(path: $0, rank: communicator.rank) }
@@ -166,6 +181,7 @@ struct TrainCommand: ParsableCommand {
                   + ": checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
             throw ExitCode(128 + signal)
         }
+        if run.step < run.training.iterations { print("the time budget ran out at step \(run.step)") }
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
         (communicator as? MPICommunicator)?.finish()
@@ -198,9 +214,12 @@ struct TrainCommand: ParsableCommand {
             t.loss = kind
         }
         t.weightClip = weightClip
+        (t.learningRateD, t.learningRateG) = (lrD, lrG)
         t.learningRate = lr ?? t.learningRate
         // RMSprop keeps its own pair of rates (config.json records them); --lr sets both.
         if let lr, t.optimizer == .rmsprop { (t.rmspropLearningRateD, t.rmspropLearningRateG) = (lr, lr) }
+        // ... and --lr-d / --lr-g each one of them, so that the pair config.json shows is the one used.
+        if t.optimizer == .rmsprop { (t.rmspropLearningRateD, t.rmspropLearningRateG) = (lrD ?? t.rmspropLearningRateD, lrG ?? t.rmspropLearningRateG) }
         t.beta1 = beta1 ?? t.beta1
         t.discriminatorSteps = dSteps
         t.realLabel = realLabel
@@ -211,8 +230,11 @@ struct TrainCommand: ParsableCommand {
         t.keepLast = keepLast
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
+        t.minutes = minutes
         if let iterations {
             t.iterations = iterations
+        } else if epochs == nil && minutes != nil {
+            t.iterations = TrainingConfig.untilTimeIsUp
         } else if epochs != nil || t.iterations == 0 {
             let passes = epochs ?? architecture.defaultEpochs
             t.iterations = passes * (datasetCount / t.batchSize) / dSteps

@@ -39,7 +39,7 @@ import Testing
         table += ["--batch-size", "--epochs", "--iterations", "--d-steps", "--log-every"].map { Numeric(command: ["train"], option: $0, lowest: 1) }
         table += ["--holdout", "--beta1", "--real-label", "--label-noise", "--sample-every", "--checkpoint-every", "--keep-last", "--eval-every"]
             .map { Numeric(command: ["train"], option: $0, lowest: 0) }
-        table += ["--lr", "--weight-clip", "--collective-timeout"].map { Numeric(command: ["train"], option: $0, lowest: 1) }
+        table += ["--lr", "--lr-d", "--lr-g", "--minutes", "--weight-clip", "--collective-timeout"].map { Numeric(command: ["train"], option: $0, lowest: 1) }
         table.append(Numeric(command: ["train"], option: "--seed", lowest: 0, unbounded: true))
         table.append(Numeric(command: ["train"], option: "--eval-samples", lowest: 4))
         let importing = ["import", "--generator", "g.safetensors", "--output", "g.dcgan"]
