@@ -13,11 +13,12 @@ struct ExperimentOptions: ParsableArguments {
     @Flag(help: "Replace files that already exist in --out.")
     var overwrite = false
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
 
-    /// Applies the thread options and loads the checkpoint.
+    /// Applies the thread options and loads the checkpoint (drawing with the generator `--no-ema` chooses).
     func load() throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
         try threadOptions.apply()
-        return try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
+        return try generatorChoice.load(checkpoint)
     }
 
     /// The path of `name` inside --out, refused up front if it exists and --overwrite is not given.

@@ -38,7 +38,7 @@ struct ForgetCommand: ParsableCommand {
         let (trainer, header) = try experiment.load()
         let model = header.model
         guard !model.isConditional else { throw ConfigError("forget needs an unconditional model (this generator takes class labels)") }
-        let generator = trainer.generator as! Sequential
+        let generator = trainer.sampler as! Sequential
         guard let featureLayer = Forgetting.lastTransposedConvolution(generator), featureLayer > 0 else {
             throw ConfigError("forget needs a convolutional generator (DCGAN); this one (\(model.architecture)) has no transposed convolution")
         }

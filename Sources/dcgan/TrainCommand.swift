@@ -78,6 +78,8 @@ struct TrainCommand: ParsableCommand {
             transform: OptionRange.real(0, 86_400, openLower: true))
     var collectiveTimeout = 300.0
     @Option(help: .hidden) var replicaHashLog: String?
+    @Option(name: .customLong("g-ema"), parsing: .unconditional, help: "Keep an exponential moving average of G's weights with this decay (0.999 is usual; warmed up as min(decay, (1 + t) / (10 + t)) at step t), saved in checkpoints; samples, evaluations and `dcgan sample` then use it. Default: none.", transform: OptionRange.float(0, 1, openLower: true, openUpper: true))
+    var generatorEMA: Float?
 
     func run() throws {
         try threadOptions.apply()
@@ -136,6 +138,7 @@ struct TrainCommand: ParsableCommand {
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
                   + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
+            if let decay = training.generatorEMA { print("keeping a moving average of G's weights (decay \(decay), warmed up); samples use it") }
         }
         if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
         run.writesTensorBoard = !noTensorboard
@@ -211,6 +214,7 @@ struct TrainCommand: ParsableCommand {
         t.keepLast = keepLast
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
+        t.generatorEMA = generatorEMA
         if let iterations {
             t.iterations = iterations
         } else if epochs != nil || t.iterations == 0 {
