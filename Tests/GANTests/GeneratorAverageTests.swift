@@ -166,10 +166,9 @@ import Testing
 
     @Test func decaysOutsideTheOpenUnitIntervalAreRefused() throws {
         guard FileManager.default.isExecutableFile(atPath: CommandLineTests.tool) else { return }
-        for value in ["0", "1", "-1", "nan", "1.5"] {
-            try CommandLineTests.expectFailure(["train", "--g-ema", value] + CommandLineTests.tinyTraining,
-                                               mentions: "'\(value)' is invalid for '--g-ema <generator-ema>': must be a finite number in (0, 1)")
-        }
+        // 0, -1, NaN, infinities and huge values are in CommandLineOptionTests' table; 1 is refused as well.
+        try CommandLineTests.expectFailure(["train", "--g-ema", "1"] + CommandLineTests.tinyTraining,
+                                           mentions: "'1' is invalid for '--g-ema <g-ema>': must be a finite number in (0, 1)")
         var training = Self.training(ema: 1)
         #expect(throws: ConfigError.self) { try training.validate() }
         training.generatorEMA = .nan
