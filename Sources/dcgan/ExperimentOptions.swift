@@ -13,12 +13,12 @@ struct ExperimentOptions: ParsableArguments {
     @Flag(help: "Replace files that already exist in --out.")
     var overwrite = false
     @OptionGroup var threadOptions: ThreadOptions
-    @OptionGroup var generatorChoice: GeneratorChoice
 
-    /// Applies the thread options and loads the checkpoint (drawing with the generator `--no-ema` chooses).
-    func load() throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
+    /// Applies the thread options and loads the checkpoint, drawing with G's own weights if
+    /// `rawGenerator` (a command's `--no-ema`, see `GeneratorChoice`), else with their average when kept.
+    func load(rawGenerator: Bool = false) throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
         try threadOptions.apply()
-        return try generatorChoice.load(checkpoint)
+        return try GeneratorChoice.load(checkpoint, rawGenerator: rawGenerator)
     }
 
     /// The path of `name` inside --out, refused up front if it exists and --overwrite is not given.

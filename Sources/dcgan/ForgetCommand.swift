@@ -20,6 +20,7 @@ struct ForgetCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
     @Option(help: "JSON file of boxes drawn on the samples.")
     var boxes: String
     @Option(parsing: .unconditional, help: "Seed of the latent vectors (as `dcgan sample --seed`).", transform: OptionRange.seed)
@@ -35,7 +36,7 @@ struct ForgetCommand: ParsableCommand {
 
     func run() throws {
         for name in ["forget-before.png", "forget-after.png"] + (randomControl ? ["forget-random.png"] : []) { _ = try experiment.path(name) }
-        let (trainer, header) = try experiment.load()
+        let (trainer, header) = try experiment.load(rawGenerator: generatorChoice.rawGenerator)
         let model = header.model
         guard !model.isConditional else { throw ConfigError("forget needs an unconditional model (this generator takes class labels)") }
         let generator = trainer.sampler as! Sequential

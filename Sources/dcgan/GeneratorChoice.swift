@@ -11,6 +11,11 @@ struct GeneratorChoice: ParsableArguments {
     /// Loads the checkpoint `argument` names (a file, or a run folder: its latest checkpoint),
     /// set to draw with the chosen generator.
     func load(_ argument: String) throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
+        try Self.load(argument, rawGenerator: rawGenerator)
+    }
+
+    /// `load` with the choice given by the caller (`ExperimentOptions`, whose commands do not all draw from G).
+    static func load(_ argument: String, rawGenerator: Bool) throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
         let loaded = try Checkpoint.load(path: try CheckpointArgument.resolve(argument))
         loaded.trainer.samplesFromAverage = !rawGenerator
         return loaded
