@@ -29,10 +29,12 @@ public enum Checkpoint {
         public var optimizerSteps: [Int]
     }
 
-    /// Every tensor of a trainer's state, named: "G.<layer>.<tensor>", "D....", "optG....", "optD....".
+    /// Every tensor of a trainer's state, named: "G.<layer>.<tensor>", "D....", "optG....", "optD....",
+    /// then "G_ema...." (the average of G's weights) when the trainer keeps one.
     public static func state(of trainer: GANTrainer) -> StateDict {
         StateDict(trainer.generator, prefix: "G") + StateDict(trainer.discriminator, prefix: "D")
             + StateDict(trainer.optimizerG, prefix: "optG") + StateDict(trainer.optimizerD, prefix: "optD")
+            + (trainer.generatorAverage.map { StateDict($0.average, prefix: "G_ema") } ?? StateDict())
     }
 
     /// The bytes of a checkpoint of `trainer`, built from `model` and `training`, after `step` iterations.
@@ -74,6 +76,8 @@ public enum Checkpoint {
         trainer.noiseRNG = RandomGenerator(state: header.noiseState)
         trainer.optimizerG.stepCount = header.optimizerSteps[0]
         trainer.optimizerD.stepCount = header.optimizerSteps[1]
+        // The average is updated once per G step, as G's optimiser is.
+        trainer.generatorAverage?.updateCount = header.optimizerSteps[0]
         return (trainer, header)
     }
 }

@@ -30,6 +30,9 @@ extension GANTrainer {
                   optimizerG: Self.optimizer(for: generator.parameters, training, isGenerator: true),
                   optimizerD: Self.optimizer(for: discriminator.parameters, training, isGenerator: false),
                   loss: training.loss, latent: latent, condition: condition, options: options, seed: training.seed &+ 0x5EED)
+        if let decay = training.generatorEMA {
+            keepGeneratorAverage(in: ModelZoo.generator(for: model, condition: condition), decay: decay)
+        }
     }
 
     private static func optimizer(for parameters: [Parameter], _ training: TrainingConfig, isGenerator: Bool) -> Optimizer {

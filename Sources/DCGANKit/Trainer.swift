@@ -68,6 +68,15 @@ public final class GANTrainer {
     public internal(set) var communicator: Communicator = SingleProcess()
     /// G's and D's gradient averaging over the processes, when there are several.
     var gradientAverages: [GradientAverage] = []
+    /// The moving average of G's weights (`keepGeneratorAverage`), updated after every G step;
+    /// nil when none is kept.
+    public private(set) var generatorAverage: WeightAverage?
+    /// Whether `generate` (and whatever else draws with `sampler`) uses the weight average when
+    /// one is kept; false draws with G itself (`dcgan sample --no-ema`).
+    public var samplesFromAverage = true
+    /// The network that makes samples: the average of G's weights when one is kept and
+    /// `samplesFromAverage`, else G.
+    public var sampler: Layer { samplesFromAverage ? generatorAverage?.average ?? generator : generator }
 
     private var noise = ReusableTensor(), targets = ReusableTensor(), scoreGradient = ReusableTensor()
 
@@ -114,7 +123,14 @@ public final class GANTrainer {
         discriminator.setFrozen(false)
         averageGradients(ofNetwork: 0)
         optimizerG.step()
+        generatorAverage?.update()
         return globalMetrics(metrics)
+    }
+
+    /// From now on keeps an exponential moving average of G's weights in `copy`, a network of
+    /// G's architecture (sharing G's class condition), which starts as G (see `WeightAverage`).
+    public func keepGeneratorAverage(in copy: Layer, decay: Float) {
+        generatorAverage = WeightAverage(of: generator, in: copy, decay: decay)
     }
 
     /// D forward, the loss for `role`, D backward. Returns the loss and stores D's mean
@@ -155,20 +171,21 @@ public final class GANTrainer {
         }
     }
 
-    /// Images from G for the latent vectors `z` (and, for a conditional G, one class per
-    /// vector), using BatchNorm's running statistics (evaluation mode) unless
-    /// `batchStatistics` (this process's batch alone, in a data-parallel run); the running
-    /// statistics are left untouched either way.
+    /// Images from `sampler` (G, or the average of its weights) for the latent vectors `z`
+    /// (and, for a conditional G, one class per vector), using BatchNorm's running statistics
+    /// (evaluation mode) unless `batchStatistics` (this process's batch alone, in a
+    /// data-parallel run); the running statistics are left untouched either way.
     public func generate(_ z: Tensor, labels: [Int]? = nil, batchStatistics: Bool = false) -> Tensor {
         if let condition {
             precondition(labels?.count == z.shape[0], "a conditional generator needs one label per latent vector")
             condition.set(labels: labels!)
         }
-        let saved = generator.buffers.map { $0.tensor.copy() }
-        generator.setTraining(batchStatistics)
-        let images = withLocalBatchNorm { generator.forward(z) }
-        generator.setTraining(true)
-        for (buffer, copy) in zip(generator.buffers, saved) { buffer.tensor.assign(from: copy) }
+        let network = sampler
+        let saved = network.buffers.map { $0.tensor.copy() }
+        network.setTraining(batchStatistics)
+        let images = withLocalBatchNorm { network.forward(z) }
+        network.setTraining(true)
+        for (buffer, copy) in zip(network.buffers, saved) { buffer.tensor.assign(from: copy) }
         return images
     }
 }

@@ -88,6 +88,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var evaluateEvery: Int?
     /// Samples each of those evaluations generates (`--eval-samples`; nil: `defaultEvaluationSamples`).
     public var evaluationSamples: Int?
+    /// Decay of the exponential moving average of G's weights (`--g-ema`, in (0, 1), with a
+    /// warm-up: see `WeightAverage`); nil keeps no average. When kept, the average makes the
+    /// run's samples, evaluations and what `dcgan sample` and the other commands draw.
+    public var generatorEMA: Float?
     /// Few enough samples that an evaluation costs seconds, enough for stable trends.
     public static let defaultEvaluationSamples = 1000
 
@@ -158,6 +162,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard sampleEvery >= 0, checkpointEvery >= 0, logEvery >= 1 else { throw ConfigError("intervals must not be negative") }
         guard (keepLast ?? 0) >= 0 else { throw ConfigError("--keep-last must not be negative, not \(keepLast ?? 0)") }
         guard (evaluateEvery ?? 0) >= 0 else { throw ConfigError("--eval-every must not be negative") }
+        if let decay = generatorEMA, !(decay > 0 && decay < 1) { throw ConfigError("--g-ema must be in (0, 1), not \(decay)") }
         guard (evaluationSamples ?? 4) >= 4 else { throw ConfigError("--eval-samples must be at least 4 (precision and recall use 3 neighbours)") }
         let ranks = processes ?? 1
         guard ranks >= 1, batchSize % ranks == 0 else {

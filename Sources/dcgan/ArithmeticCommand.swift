@@ -18,6 +18,7 @@ struct ArithmeticCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
     @Option(help: "Latent vectors (float32 .npy, N x nz) as `dcgan sample --save-z` writes them.")
     var z: String
     @Flag(help: "Write sheet.png: the images of every vector with its index under it.")
@@ -57,7 +58,7 @@ struct ArithmeticCommand: ParsableCommand {
         if turnFrom != nil { outputs.append("turn.png") }
         for name in outputs { _ = try experiment.path(name) }
 
-        let (trainer, header) = try experiment.load()
+        let (trainer, header) = try experiment.load(rawGenerator: generatorChoice.rawGenerator)
         let model = header.model
         if model.isConditional {
             guard (0..<model.classes).contains(classIndex) else {

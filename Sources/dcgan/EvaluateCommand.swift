@@ -43,11 +43,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Also the paper's 1-nearest-neighbour test (supplement 8.1): a 1-NN classifier in pixel space fitted on the labelled samples (a conditional checkpoint's), its error on the real test set, beside the same fitted on as many real training images.")
     var nn = false
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
 
     func run() throws {
         try threadOptions.apply()
         guard (checkpoint == nil) != (npy == nil) else { throw ConfigError("give exactly one of --checkpoint and --npy") }
-        let source = try SampleSource(checkpoint: checkpoint, npy: npy)
+        let source = try SampleSource(checkpoint: checkpoint, npy: npy, generatorChoice: generatorChoice)
         let name = dataset ?? source.training?.dataset ?? "fashion-mnist"
         let root = dataRoot ?? (dataset == nil ? source.training?.dataRoot : nil) ?? MNISTDataset.defaultRoot
         let data = try ScoringData.load(dataset: name, root: root, imageSize: source.imageSize, channels: source.channels,
@@ -104,7 +105,7 @@ private struct SampleSource {
     private let generator: (trainer: GANTrainer, model: ModelConfig, path: String)?
     private let npy: (path: String, count: Int, pixels: [UInt8])?
 
-    init(checkpoint: String?, npy: String?) throws {
+    init(checkpoint: String?, npy: String?, generatorChoice: GeneratorChoice) throws {
         if let npy {
             let (shape, values) = try NPYReader.readUInt8(path: npy)
             guard (3...4).contains(shape.count), shape[1] == shape[2], shape[0] > PrecisionRecall.defaultK,
@@ -115,7 +116,7 @@ private struct SampleSource {
             self.npy = (npy, shape[0], values)
         } else {
             let path = try CheckpointArgument.resolve(checkpoint!)
-            let (trainer, header) = try Checkpoint.load(path: path)
+            let (trainer, header) = try generatorChoice.load(path)
             let shape = header.model.sampleShape
             (imageSize, channels, training, generator, self.npy) = (shape[2], shape[0], header.training, (trainer, header.model, path), nil)
         }

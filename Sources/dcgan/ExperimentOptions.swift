@@ -14,10 +14,11 @@ struct ExperimentOptions: ParsableArguments {
     var overwrite = false
     @OptionGroup var threadOptions: ThreadOptions
 
-    /// Applies the thread options and loads the checkpoint.
-    func load() throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
+    /// Applies the thread options and loads the checkpoint, drawing with G's own weights if
+    /// `rawGenerator` (a command's `--no-ema`, see `GeneratorChoice`), else with their average when kept.
+    func load(rawGenerator: Bool = false) throws -> (trainer: GANTrainer, header: Checkpoint.Header) {
         try threadOptions.apply()
-        return try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
+        return try GeneratorChoice.load(checkpoint, rawGenerator: rawGenerator)
     }
 
     /// The path of `name` inside --out, refused up front if it exists and --overwrite is not given.

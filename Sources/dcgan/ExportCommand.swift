@@ -18,6 +18,7 @@ struct ExportCommand: ParsableCommand {
     var discriminator: String?
     @Flag(help: "Replace output files that already exist.")
     var overwrite = false
+    @OptionGroup var generatorChoice: GeneratorChoice
 
     func run() throws {
         guard ["safetensors", "onnx"].contains(format) else { throw ConfigError("unknown --format '\(format)' (safetensors or onnx)") }
@@ -27,9 +28,9 @@ struct ExportCommand: ParsableCommand {
         for path in [output, discriminator].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: path) {
             throw ConfigError("\(path) exists (pass --overwrite to replace it)")
         }
-        let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
+        let (trainer, header) = try generatorChoice.load(checkpoint)
         if format == "onnx" {
-            let bytes = try ONNXExport.generator(trainer.generator, latentShape: header.model.latentShape, classes: header.model.classes,
+            let bytes = try ONNXExport.generator(trainer.sampler, latentShape: header.model.latentShape, classes: header.model.classes,
                                                  producerVersion: Checkpoint.toolVersion)
             try AtomicFile.write(bytes, to: output, overwrite: overwrite)
             print("wrote the generator of \(header.model.summary) as ONNX (opset \(ONNXExport.opsetVersion)) to \(output)")

@@ -20,6 +20,7 @@ struct ForgetCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
     @Option(help: "JSON file of boxes drawn on the samples.")
     var boxes: String
     @Option(parsing: .unconditional, help: "Seed of the latent vectors (as `dcgan sample --seed`).", transform: OptionRange.seed)
@@ -35,10 +36,10 @@ struct ForgetCommand: ParsableCommand {
 
     func run() throws {
         for name in ["forget-before.png", "forget-after.png"] + (randomControl ? ["forget-random.png"] : []) { _ = try experiment.path(name) }
-        let (trainer, header) = try experiment.load()
+        let (trainer, header) = try experiment.load(rawGenerator: generatorChoice.rawGenerator)
         let model = header.model
         guard !model.isConditional else { throw ConfigError("forget needs an unconditional model (this generator takes class labels)") }
-        let generator = trainer.generator as! Sequential
+        let generator = trainer.sampler as! Sequential
         guard let featureLayer = Forgetting.lastTransposedConvolution(generator), featureLayer > 0 else {
             throw ConfigError("forget needs a convolutional generator (DCGAN); this one (\(model.architecture)) has no transposed convolution")
         }

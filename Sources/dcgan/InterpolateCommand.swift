@@ -19,6 +19,7 @@ struct InterpolateCommand: ParsableCommand {
     enum ModeChoice: String, ExpressibleByArgument, CaseIterable { case linear, slerp, both }
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
     @Option(parsing: .unconditional, help: "Number of paths (rows).", transform: OptionRange.integer(1...64))
     var rows = 8
     @Option(parsing: .unconditional, help: "Random latent points each path runs through.", transform: OptionRange.integer(2...100))
@@ -38,7 +39,7 @@ struct InterpolateCommand: ParsableCommand {
         let modes: [LatentPaths.Mode] = mode == .both ? LatentPaths.Mode.allCases : [LatentPaths.Mode(rawValue: mode.rawValue)!]
         let names = modes.flatMap { ["walk-\($0.rawValue).png", "walk-\($0.rawValue).gif"] }
         for name in names { _ = try experiment.path(name) }
-        let (trainer, header) = try experiment.load()
+        let (trainer, header) = try experiment.load(rawGenerator: generatorChoice.rawGenerator)
         let model = header.model
         let latent = SampleExport.latent(trainer, count: rows * points, seed: seed)
         let d = latent.count / (rows * points)

@@ -17,6 +17,7 @@ struct NearestCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
     @Option(parsing: .unconditional, help: "Samples shown.", transform: OptionRange.integer(1...256))
     var count = 8
     @Option(parsing: .unconditional, help: "Nearest training images shown beside each sample.", transform: OptionRange.integer(1...64))
@@ -34,7 +35,7 @@ struct NearestCommand: ParsableCommand {
 
     func run() throws {
         for name in ["nearest-pixels.png", "nearest-features.png"] { _ = try experiment.path(name) }
-        let (trainer, header) = try experiment.load()
+        let (trainer, header) = try experiment.load(rawGenerator: generatorChoice.rawGenerator)
         let model = header.model
         let train = try MNISTDataset.load(root: dataRoot, split: .train)
         let test = try MNISTDataset.load(root: dataRoot, split: .test)

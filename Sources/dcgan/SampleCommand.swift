@@ -38,12 +38,13 @@ struct SampleCommand: ParsableCommand {
     @Flag(help: "Replace output files that already exist.")
     var overwrite = false
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var generatorChoice: GeneratorChoice
 
     func run() throws {
         try threadOptions.apply()
         let gridPath = grid ?? (npy == nil && individual == nil && raw == nil ? "samples.png" : nil)
         let labelsPath = npy.map(Self.labelsPath)
-        let (trainer, header) = try Checkpoint.load(path: try CheckpointArgument.resolve(checkpoint))
+        let (trainer, header) = try generatorChoice.load(checkpoint)
         let model = header.model
         let given = try z.map { try Self.readLatent($0, shape: trainer.latent.sampleShape) }
         let classes = try sampleLabels(model, fixedCount: given?.shape[0])

@@ -87,6 +87,8 @@ struct TrainCommand: ParsableCommand {
     var lrD: Float?
     @Option(name: .customLong("lr-g"), parsing: .unconditional, help: "G's learning rate, overriding --lr (and RMSprop's 4e-4) for G.", transform: OptionRange.float(0, 10, openLower: true))
     var lrG: Float?
+    @Option(name: .customLong("g-ema"), parsing: .unconditional, help: "Keep an exponential moving average of G's weights with this decay (0.999 is usual; warmed up as min(decay, (1 + t) / (10 + t)) at step t), saved in checkpoints; samples, evaluations and `dcgan sample` then use it. Default: none.", transform: OptionRange.float(0, 1, openLower: true, openUpper: true))
+    var generatorEMA: Float?
 
     func run() throws {
         // The time budget counts from here: start-up is part of the minutes a user gives.
@@ -147,6 +149,7 @@ struct TrainCommand: ParsableCommand {
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.lengthDescription) (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
                   + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
+            if let decay = training.generatorEMA { print("keeping a moving average of G's weights (decay \(decay), warmed up); samples use it") }
         }
         if run.training.learningRateD != nil || run.training.learningRateG != nil {
             print("learning rates: D \(run.training.learningRate(generator: false)), G \(run.training.learningRate(generator: true))")
@@ -231,6 +234,7 @@ struct TrainCommand: ParsableCommand {
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
         t.minutes = minutes
+        t.generatorEMA = generatorEMA
         if let iterations {
             t.iterations = iterations
         } else if epochs == nil && minutes != nil {

@@ -42,6 +42,7 @@ import Testing
         table += ["--lr", "--lr-d", "--lr-g", "--minutes", "--weight-clip", "--collective-timeout"].map { Numeric(command: ["train"], option: $0, lowest: 1) }
         table.append(Numeric(command: ["train"], option: "--seed", lowest: 0, unbounded: true))
         table.append(Numeric(command: ["train"], option: "--eval-samples", lowest: 4))
+        table.append(Numeric(command: ["train"], option: "--g-ema", lowest: 1))
         let importing = ["import", "--generator", "g.safetensors", "--output", "g.dcgan"]
         table += model.filter { $0 != "--threads" }.map { Numeric(command: importing, option: $0, lowest: 1) }
         let sample = ["sample", "--checkpoint", "missing.dcgan"]

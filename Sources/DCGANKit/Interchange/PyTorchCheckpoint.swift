@@ -20,12 +20,13 @@ public enum PyTorchCheckpoint {
         public static let model = "dcgan.model", noise = "dcgan.noise", network = "dcgan.network"
     }
 
-    /// The safetensors bytes of one network of a trainer built from `header`'s checkpoint.
+    /// The safetensors bytes of one network of a trainer built from `header`'s checkpoint; the
+    /// generator is the trainer's `sampler` (the average of G's weights, when kept and chosen).
     /// `num_batches_tracked` is the number of training-mode passes each network made: one per
-    /// D step for G, two per D step plus one per G step for D.
+    /// D step for G (whose statistics an average shares), two per D step plus one per G step for D.
     public static func export(_ trainer: GANTrainer, header: Checkpoint.Header, network: Network) throws -> [UInt8] {
         let k = header.training.discriminatorSteps
-        let (layer, passes) = network == .generator ? (trainer.generator, header.step * k) : (trainer.discriminator, header.step * (2 * k + 1))
+        let (layer, passes) = network == .generator ? (trainer.sampler, header.step * k) : (trainer.discriminator, header.step * (2 * k + 1))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let metadata = ["format": "pt", MetadataKey.model: String(decoding: try encoder.encode(header.model), as: UTF8.self),
