@@ -2,6 +2,7 @@ import ArgumentParser
 import DCGANData
 import Foundation
 import DCGANKit
+import DCGANLayers
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -79,6 +80,12 @@ struct TrainCommand: ParsableCommand {
     var collectiveTimeout = 300.0
     @Option(help: .hidden) var replicaHashLog: String?
 
+    // Issue 14, better samples per CPU minute: spectral normalisation and augmentation.
+    @Flag(help: "Spectral normalisation of every convolution of D (one power iteration per training pass; dcgan model only).")
+    var spectralNorm = false
+    @Option(help: "Differentiable augmentation of the real and fake images D sees: a comma list of \(DiffAugment.Operation.allCases.map(\.rawValue).joined(separator: ", ")) (DiffAugment).")
+    var augment: String?
+
     func run() throws {
         try threadOptions.apply()
         let communicator = try DataParallelLaunch.communicator(timeout: collectiveTimeout)
@@ -88,7 +95,7 @@ struct TrainCommand: ParsableCommand {
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
             run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo, communicator: communicator) { training, model in
                 // Model options given with --resume must describe the run being resumed.
-                guard try !modelOptions.contradicts(model) else {
+                guard try !modelOptions.contradicts(model), !spectralNorm || model.spectralNorm == true else {
                     throw ConfigError("\(resume) was trained with another model configuration than the options given (\(model.summary))")
                 }
                 try MemoryEstimate.training(model: model, batchSize: training.batchSize, optimizer: training.optimizer).beyondTrainer
@@ -121,6 +128,10 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
+            if spectralNorm {
+                model.spectralNorm = true
+                try model.validate()
+            }
             // Recorded only when used, so that a run without them writes what it always did.
             (selection.processes, selection.syncBatchNorm) = (communicator.size > 1 ? communicator.size : nil, syncBatchNorm ? true : nil)
             let training = try trainingConfig(base: selection, architecture: model.architecture, datasetCount: data.count)
@@ -134,7 +145,8 @@ struct TrainCommand: ParsableCommand {
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite,
                                         communicator: communicator)
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
-                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
+                  + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)"
+                  + (training.augment.map { ", augment \($0)" } ?? "") + ")"
                   + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
         }
         if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
@@ -211,6 +223,7 @@ struct TrainCommand: ParsableCommand {
         t.keepLast = keepLast
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
+        t.augment = augment
         if let iterations {
             t.iterations = iterations
         } else if epochs != nil || t.iterations == 0 {
