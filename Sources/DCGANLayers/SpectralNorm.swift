@@ -60,8 +60,10 @@ public final class SpectralNorm<Inner: WeightedLayer>: SpectralNormalized {
         resetVectors(rng: &rng)
     }
 
+    /// The wrapped layer, as any `Layer`.
     public var wrapped: Layer { inner }
 
+    /// New unit vectors u and v, normally distributed before normalising (as PyTorch starts them).
     public func resetVectors(rng: inout RandomGenerator) {
         for vector in [u, v] {
             rng.fillNormal(vector)
