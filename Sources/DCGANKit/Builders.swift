@@ -38,20 +38,25 @@ public enum DCGAN {
     /// doubling channels, LeakyReLU(0.2) throughout, BatchNorm on every layer but the input;
     /// a last convolution over the whole base x base map gives one logit per image.
     /// The sigmoid is folded into the loss (binary cross-entropy on logits) for stability.
-    /// With a `condition`, the label is joined to the input of every convolution.
+    /// With a `condition`, the label is joined to the input of every convolution. With
+    /// `config.spectralNorm`, every convolution is wrapped in `SpectralNorm` (BatchNorm stays);
+    /// its u and v come from a fixed stream here, and `GANTrainer(model:training:)` draws
+    /// them again from the run's seed.
     public static func discriminator(_ config: ModelConfig, condition: ClassCondition? = nil) -> Sequential {
         let (base, doublings) = config.ladder!
         let widths = [config.channels] + (0..<doublings).map { config.ndf << $0 }  // C, ndf, 2ndf, 4ndf, 8ndf
         let extra = condition?.classes ?? 0
         var layers: [Layer] = []
+        var vectors = RandomGenerator(seed: 0)
+        func convolution(_ layer: Conv2d) -> Layer { config.spectralNorm == true ? SpectralNorm(layer, rng: &vectors) : layer }
         for (index, (from, to)) in zip(widths, widths.dropFirst()).enumerated() {
             layers += labelJoin(condition)
-            layers.append(Conv2d(from + extra, to, kernel: 4, stride: 2, padding: 1, bias: false))
+            layers.append(convolution(Conv2d(from + extra, to, kernel: 4, stride: 2, padding: 1, bias: false)))
             if index > 0 { layers.append(BatchNorm(to, affine: config.batchNormAffine)) }
             layers.append(Activation(.leakyReLU(slope: 0.2), inPlace: true))
         }
         layers += labelJoin(condition)
-        layers.append(Conv2d(widths.last! + extra, 1, kernel: base, stride: 1, padding: 0, bias: false))
+        layers.append(convolution(Conv2d(widths.last! + extra, 1, kernel: base, stride: 1, padding: 0, bias: false)))
         layers.append(Reshape([1]))
         return Sequential(layers, name: "D")
     }

@@ -27,6 +27,8 @@ public enum Checkpoint {
         public var noiseState: [UInt64]
         /// Steps taken by G's and D's optimisers (Adam's bias correction depends on them).
         public var optimizerSteps: [Int]
+        /// State of the augmentation's random stream (`--augment`); nil when it is off.
+        public var augmentState: [UInt64]?
     }
 
     /// Every tensor of a trainer's state, named: "G.<layer>.<tensor>", "D....", "optG....", "optD....",
@@ -41,7 +43,8 @@ public enum Checkpoint {
     public static func encode(_ trainer: GANTrainer, model: ModelConfig, training: TrainingConfig, step: Int,
                               batchesConsumed: Int) throws -> [UInt8] {
         let header = Header(toolVersion: toolVersion, model: model, training: training, step: step, batchesConsumed: batchesConsumed,
-                            noiseState: trainer.noiseRNG.state, optimizerSteps: [trainer.optimizerG.stepCount, trainer.optimizerD.stepCount])
+                            noiseState: trainer.noiseRNG.state, optimizerSteps: [trainer.optimizerG.stepCount, trainer.optimizerD.stepCount],
+                            augmentState: trainer.augmentation?.rng.state)
         return try StateDictFile.encode(state(of: trainer), metadata: header)
     }
 
@@ -74,6 +77,10 @@ public enum Checkpoint {
         }
         try file.load(into: state(of: trainer))
         trainer.noiseRNG = RandomGenerator(state: header.noiseState)
+        if let state = header.augmentState {
+            guard state.count == 4, state.contains(where: { $0 != 0 }) else { throw DataError(path: path, "checkpoint header is not valid") }
+            trainer.augmentation?.rng = RandomGenerator(state: state)
+        }
         trainer.optimizerG.stepCount = header.optimizerSteps[0]
         trainer.optimizerD.stepCount = header.optimizerSteps[1]
         // The average is updated once per G step, as G's optimiser is.

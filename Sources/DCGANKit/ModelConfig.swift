@@ -33,6 +33,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var classes: Int
     /// Width of the hidden layers of the fully connected models (mlp, toy1010).
     public var hidden: Int
+    /// Spectral normalisation of every convolution of D (`--spectral-norm`, `SpectralNorm`);
+    /// nil (configurations written before it existed) or false: off. Part of the model's
+    /// shape because it adds state (each layer's `weight_u` and `weight_v`).
+    public var spectralNorm: Bool?
 
     /// A configuration; the defaults are the paper's DCGAN on 28x28 gray images.
     public init(architecture: Architecture = .dcgan, imageSize: Int = 28, channels: Int = 1, nz: Int = 100, ngf: Int = 64, ndf: Int = 64,
@@ -107,6 +111,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         guard hidden >= 1 else { throw ConfigError("the hidden width must be at least 1, not \(hidden)") }
         guard (0...Self.maxClasses).contains(classes) else { throw ConfigError("classes must be between 0 and \(Self.maxClasses), not \(classes)") }
         guard !(isConditional && architecture == .toy1010) else { throw ConfigError("the toy1010 model has no conditional form") }
+        guard spectralNorm != true || architecture == .dcgan else { throw ConfigError("--spectral-norm applies to the dcgan model only") }
     }
 
     /// A short description for messages ("28x28x1 dcgan, nz 100, ngf 64, ndf 64, 10 classes").
@@ -115,6 +120,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         var text = "\(size) \(architecture.rawValue), nz \(nz)"
         text += architecture == .dcgan ? ", ngf \(ngf), ndf \(ndf)" : ", hidden \(hidden)"
         if isConditional { text += ", \(classes) classes" }
+        if spectralNorm == true { text += ", spectral norm in D" }
         return text
     }
 }

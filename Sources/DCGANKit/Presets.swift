@@ -22,6 +22,10 @@ extension GANTrainer {
             Initializer.pytorchDefault(generator, rng: &rng)
             Initializer.pytorchDefault(discriminator, rng: &rng)
         }
+        if model.spectralNorm == true {
+            var vectors = RandomGenerator(seed: training.seed &+ 0x5BEC)
+            for case let layer as SpectralNormalized in discriminator.layers { layer.resetVectors(rng: &vectors) }
+        }
         let latent: LatentSampler = training.noise == .uniform ? UniformLatent(sampleShape: model.latentShape)
             : NormalLatent(sampleShape: model.latentShape)
         let options = TrainerOptions(discriminatorSteps: training.discriminatorSteps, realLabel: training.realLabel,
@@ -32,6 +36,9 @@ extension GANTrainer {
                   loss: training.loss, latent: latent, condition: condition, options: options, seed: training.seed &+ 0x5EED)
         if let decay = training.generatorEMA {
             keepGeneratorAverage(in: ModelZoo.generator(for: model, condition: condition), decay: decay)
+        }
+        if let operations = try training.augmentOperations() {
+            augmentation = DiffAugment(operations, rng: RandomGenerator(seed: training.seed &+ 0xA06E))
         }
     }
 

@@ -66,6 +66,8 @@ public final class GANTrainer {
     public var noiseRNG: RandomGenerator
     /// The processes sharing each batch (`distribute(over:syncBatchNorm:)`); alone by default.
     public internal(set) var communicator: Communicator = SingleProcess()
+    /// Differentiable augmentation of every image D sees, real or fake (`--augment`); nil: none.
+    public var augmentation: DiffAugment?
     /// G's and D's gradient averaging over the processes, when there are several.
     var gradientAverages: [GradientAverage] = []
     /// The moving average of G's weights (`keepGeneratorAverage`), updated after every G step;
@@ -137,7 +139,7 @@ public final class GANTrainer {
     /// output; hands dL/d(images) to `inputGradient` if given.
     private func discriminatorPass(_ images: Tensor, role: GANLoss.Role, mean: inout Float,
                                    inputGradient: ((Tensor) -> Void)? = nil) -> Float {
-        let scores = discriminator.forward(images)
+        let scores = discriminator.forward(augmentation?.forward(images) ?? images)
         let t = targets.get(scores.shape), gradient = scoreGradient.get(scores.shape)
         if loss.usesTargets {
             let target = loss.target(for: role, realLabel: options.realLabel)
@@ -153,7 +155,8 @@ public final class GANTrainer {
         let value = loss.value(scores: scores, role: role, targets: t, gradient: gradient)
         mean = loss.meanOutput(scores)
         let dx = discriminator.backward(gradient, inputGradientNeeded: inputGradient != nil)
-        inputGradient?(dx)
+        // G's gradient goes back through the augmentation (its adjoint) to G's images.
+        if let inputGradient { inputGradient(augmentation?.backward(dx) ?? dx) }
         return value
     }
 

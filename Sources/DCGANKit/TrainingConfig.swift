@@ -1,4 +1,5 @@
 import DCGANData
+import DCGANLayers
 
 /// Every training setting that is not the model's shape. Saved in `config.json` and in
 /// checkpoints so that a run can be resumed and reproduced.
@@ -92,6 +93,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// warm-up: see `WeightAverage`); nil keeps no average. When kept, the average makes the
     /// run's samples, evaluations and what `dcgan sample` and the other commands draw.
     public var generatorEMA: Float?
+    /// Differentiable augmentation of every image D sees (`--augment`): a comma list of
+    /// `DiffAugment.Operation` names ("translation,cutout"); nil: off.
+    public var augment: String?
     /// Few enough samples that an evaluation costs seconds, enough for stable trends.
     public static let defaultEvaluationSamples = 1000
 
@@ -169,6 +173,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             throw ConfigError("--batch-size \(batchSize) does not split evenly over \(ranks) processes (it is the global batch; make it a multiple of \(ranks))")
         }
         _ = try datasetOptions()
+        _ = try augmentOperations()
+    }
+
+    /// The operations `augment` names, nil when it is off; a one-line error names an unknown one.
+    public func augmentOperations() throws -> [DiffAugment.Operation]? {
+        guard let augment else { return nil }
+        switch DiffAugment.operations(named: augment) {
+        case .success(let operations): return operations
+        case .failure(let unknown):
+            throw ConfigError("unknown --augment operation '\(unknown.name)' (known: \(DiffAugment.Operation.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
     }
 
     /// The image selection these settings name, for `DatasetCatalog.load`; the hold-out

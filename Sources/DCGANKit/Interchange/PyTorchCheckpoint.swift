@@ -45,6 +45,7 @@ public enum PyTorchCheckpoint {
     /// The unconditional DCGAN whose generator (and, if given, discriminator) has these
     /// tensors, as PyTorch's example builds them: a stack of ConvTranspose2d weights
     /// [nz, 8ngf, base, base] ... [ngf, nc, 4, 4]; nil when the tensors are not such a stack.
+    /// A discriminator with `weight_orig` tensors (PyTorch's spectral_norm) gives `spectralNorm`.
     public static func inferDCGAN(generator: [(name: String, value: SafeTensors.Value)],
                                   discriminator: [(name: String, value: SafeTensors.Value)]?) -> ModelConfig? {
         let weights = generator.compactMap { name, value -> (index: Int, shape: [Int])? in
@@ -56,9 +57,12 @@ public enum PyTorchCheckpoint {
         let affine = generator.contains { $0.name == "main.1.weight" }
         var config = ModelConfig(architecture: .dcgan, imageSize: first.shape[2] << (weights.count - 1), channels: last.shape[1],
                                  nz: first.shape[0], ngf: last.shape[0], batchNormAffine: affine)
-        if let firstD = discriminator?.first(where: { $0.name == "main.0.weight" }), firstD.value.shape.count == 4 {
+        // A discriminator under torch.nn.utils.spectral_norm keeps its weights as `weight_orig`.
+        let spectral = discriminator?.contains { $0.name == "main.0.weight_orig" } == true
+        if let firstD = discriminator?.first(where: { $0.name == (spectral ? "main.0.weight_orig" : "main.0.weight") }), firstD.value.shape.count == 4 {
             config.ndf = firstD.value.shape[0]
         }
+        if spectral { config.spectralNorm = true }
         return config
     }
 
