@@ -6,7 +6,8 @@ import Foundation
 /// covered by the rows before it; a resumed run drops the rows past its checkpoint (they are
 /// computed again, identically) and keeps the others exactly once.
 public final class MetricsLog {
-    /// The fixed columns, in order; evaluation columns follow them when a run evaluates.
+    /// The fixed columns, in order; evaluation columns follow them when a run evaluates, and
+    /// `healthColumn` comes last.
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
     /// The fixed columns after `step`, as `append` names its values.
     private static let fixedValueColumns = header.split(separator: ",").dropFirst().map(String.init)
@@ -15,15 +16,25 @@ public final class MetricsLog {
     /// Columns after the fixed ones, filled on the rows of steps that were evaluated
     /// (`SampleScores.scalarNames` with `--eval-every`) and empty on the others.
     public let evaluationColumns: [String]
+    /// The last column: the `TrainingHealth.code` of each step (empty when healthy). Text, so
+    /// `append` leaves it out of the numbers it returns (TensorBoard scalars, curves).
+    public static let healthColumn = "health"
     private var descriptor: Int32 = -1
 
     /// Starts a new log (`resumingAt` nil), or continues the one at `path` keeping its rows up
-    /// to `step`. The kept rows are written back atomically before anything is appended.
+    /// to `step`. The kept rows are written back atomically before anything is appended; rows
+    /// of a log written before its last columns existed (the health column) get them empty.
     public init(path: String, resumingAt step: Int? = nil, evaluationColumns: [String] = []) throws {
         self.path = path
         self.evaluationColumns = evaluationColumns
-        let kept = step.map { step in Self.completeRows(path: path).filter { $0.step <= step }.map(\.line) } ?? []
-        let header = ([Self.header] + evaluationColumns).joined(separator: ",")
+        let header = ([Self.header] + evaluationColumns + [Self.healthColumn]).joined(separator: ",")
+        var kept: [String] = []
+        if let step {
+            let (oldHeader, rows) = Self.completeRows(path: path)
+            let columns = header.split(separator: ",")
+            let padding = columns.starts(with: oldHeader) ? String(repeating: ",", count: columns.count - oldHeader.count) : ""
+            kept = rows.filter { $0.step <= step }.map { $0.line + padding }
+        }
         try AtomicFile.write(Array(([header] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
         descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw DataError(path: path, "cannot be opened to append to: \(DataError.systemMessage(errno))") }
@@ -35,24 +46,24 @@ public final class MetricsLog {
     /// order (0 when it holds none or cannot be read): a checkpoint past it would leave a gap.
     public static func coveredStep(path: String) -> Int {
         var covered = 0
-        for row in completeRows(path: path) {
+        for row in completeRows(path: path).rows {
             if row.step == covered + 1 { covered += 1 } else if row.step > covered + 1 { break }
         }
         return covered
     }
 
     /// Appends the row of one iteration to the file; `evaluation` holds the values of
-    /// `evaluationColumns` on an evaluated step. Returns the row's values under their column
+    /// `evaluationColumns` on an evaluated step, `health` the step's health code. Returns the row's values under their column
     /// names (all but `step`; the evaluation columns only when evaluated).
     @discardableResult
     public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double,
-                       evaluation: [Double]? = nil) throws -> [(name: String, value: Double)] {
+                       evaluation: [Double]? = nil, health: String = "") throws -> [(name: String, value: Double)] {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
         precondition(evaluation.map { $0.count == evaluationColumns.count } ?? true, "one value per evaluation column")
         let scores = evaluation.map { $0.map { String(format: "%.6g", $0) } } ?? Array(repeating: "", count: evaluationColumns.count)
         let line = (["\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))"]
-                    + scores).joined(separator: ",") + "\n"
+                    + scores + [health]).joined(separator: ",") + "\n"
         // Written at once: a killed process leaves whole rows (and at worst one cut short,
         // which `completeRows` ignores), never rows held back in a buffer.
         try Array(line.utf8).withUnsafeBytes { try AtomicFile.writeAll($0, to: descriptor, path: path) }
@@ -66,11 +77,12 @@ public final class MetricsLog {
     }
 
     /// The rows of the log at `path` that end with a newline and have every column of its
-    /// header line, each step once (the first row of a step wins).
-    private static func completeRows(path: String) -> [(step: Int, line: String)] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    /// header line, each step once (the first row of a step wins), and that header's columns.
+    private static func completeRows(path: String) -> (header: [Substring], rows: [(step: Int, line: String)]) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ([], []) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let columns = lines.first.map { $0.split(separator: ",").count } ?? 0
+        let header = lines.first.map { $0.split(separator: ",") } ?? []
+        let columns = header.count
         var rows: [(step: Int, line: String)] = []
         var seen = Set<Int>()
         for line in lines.dropFirst().dropLast() {
@@ -78,6 +90,6 @@ public final class MetricsLog {
             guard fields.count == columns, let step = Int(fields[0]), seen.insert(step).inserted else { continue }
             rows.append((step, String(line)))
         }
-        return rows
+        return (header, rows)
     }
 }

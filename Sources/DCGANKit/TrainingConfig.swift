@@ -88,6 +88,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var evaluateEvery: Int?
     /// Samples each of those evaluations generates (`--eval-samples`; nil: `defaultEvaluationSamples`).
     public var evaluationSamples: Int?
+    /// End the run with a checkpoint when the fixed-noise samples collapse or D wins outright
+    /// (`--stop-on-collapse`, see `TrainingHealth`; nil: only warn). Optional so that
+    /// configurations written before it existed still decode, and runs without it write what they did.
+    public var stopOnCollapse: Bool?
     /// Few enough samples that an evaluation costs seconds, enough for stable trends.
     public static let defaultEvaluationSamples = 1000
 

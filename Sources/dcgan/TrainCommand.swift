@@ -8,7 +8,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a DCGAN; with no options, one epoch on Fashion-MNIST with the paper's settings.",
         discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder, "
-            + "which it locks while it runs. Ctrl-C, SIGTERM or SIGHUP finish the current step, write a checkpoint and exit with 128 + the signal's number; a second one exits at once.")
+            + "which it locks while it runs. Warns (live line, log, metrics.csv's health column) when D wins outright, the samples collapse or the losses oscillate; "
+            + "--stop-on-collapse ends such a run with exit status \(unhealthyExitStatus). Ctrl-C, SIGTERM or SIGHUP finish the current step, write a checkpoint and exit with 128 + the signal's number; a second one exits at once.")
 
     @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")). Default fashion-mnist (pattern1010 for --model toy1010).")
     var dataset: String?
@@ -72,6 +73,9 @@ struct TrainCommand: ParsableCommand {
     var classifier: String?
     @Option(parsing: .unconditional, help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).", transform: OptionRange.integer(4...OptionRange.maxImages))
     var evalSamples: Int?
+    @Flag(help: ArgumentHelp("End the run, with samples, a checkpoint and a one-line reason, when the fixed-noise samples collapse or D wins outright "
+            + "(the warnings of README.md's training health); exit status \(Self.unhealthyExitStatus). Without it those conditions only warn."))
+    var stopOnCollapse = false
     @Flag(help: "Under mpirun: BatchNorm statistics over the whole batch of all processes rather than each process's share (docs/SCALING.md).")
     var syncBatchNorm = false
     @Option(parsing: .unconditional, help: "Under mpirun: seconds a collective may wait for the other processes before the run stops.",
@@ -137,6 +141,7 @@ struct TrainCommand: ParsableCommand {
                   + "for \(training.iterations) iterations (\(training.loss.rawValue) loss, \(training.optimizer.rawValue))"
                   + (communicator.size > 1 ? " over \(communicator.size) processes" : "") + "; writing to \(run.folder.path)")
         }
+        if run.training.stopOnCollapse == true { print("stopping if the samples collapse or D wins outright (--stop-on-collapse)") }
         if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
         run.writesTensorBoard = !noTensorboard
         // What was said so far reaches a log file now, not with the first progress line (which flushes too).
@@ -166,10 +171,19 @@ struct TrainCommand: ParsableCommand {
                   + ": checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
             throw ExitCode(128 + signal)
         }
+        if case .unhealthy(let reason) = outcome {
+            (communicator as? MPICommunicator)?.finish()
+            print("stopped at step \(run.step): \(reason); checkpoint \(run.lastCheckpoint ?? "?")")
+            throw ExitCode(Self.unhealthyExitStatus)
+        }
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
         (communicator as? MPICommunicator)?.finish()
     }
+
+    /// The exit status of a run that `--stop-on-collapse` ended: not 0, so that a script sees that
+    /// the run failed, and none of argument-parser's (1, 64) or the signals' (128 + n).
+    static let unhealthyExitStatus: Int32 = 3
 
     /// The training images the settings name, printing what loading had to say once.
     private static func loadData(_ training: TrainingConfig, _ model: ModelConfig) throws -> ImageDataset {
@@ -211,6 +225,7 @@ struct TrainCommand: ParsableCommand {
         t.keepLast = keepLast
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
+        t.stopOnCollapse = stopOnCollapse ? true : nil
         if let iterations {
             t.iterations = iterations
         } else if epochs != nil || t.iterations == 0 {
