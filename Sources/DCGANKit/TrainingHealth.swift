@@ -1,4 +1,5 @@
 import DCGANTensor
+import Foundation
 
 /// A sign of a failing GAN run that `TrainingHealth` recognises.
 public enum HealthCondition: String, CaseIterable, Sendable {
@@ -104,9 +105,10 @@ public struct TrainingHealth: Sendable {
     }
 
     /// Takes in the diversity of a sample grid as a fraction of the real images'; returns the
-    /// change it made, if any.
+    /// change it made, if any. A ratio that is not a number (real images all alike) is ignored.
     public mutating func observeSamples(diversityRatio ratio: Double) -> [HealthChange] {
         var changes: [HealthChange] = []
+        guard ratio.isFinite else { return changes }
         let detail = "diversity " + Self.format(ratio) + " of the real images'"
         if ratio < Self.collapseRatio { set(.collapse, detail: detail, into: &changes) } else { clear(.collapse, detail: detail, into: &changes) }
         return changes
@@ -158,10 +160,7 @@ public struct TrainingHealth: Sendable {
         values.reduce(0) { $0 + Double($1) } / Double(max(values.count, 1))
     }
 
-    private static func format(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-    }
+    private static func format(_ value: Double) -> String { String(format: "%.2f", value) }
 }
 
 /// How different a batch of images are from each other, measured in pixel space (cheap, and

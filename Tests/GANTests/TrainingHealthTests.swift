@@ -57,6 +57,8 @@ import DCGANKit
     @Test func collapseFollowsEachGridAndStops() {
         var health = TrainingHealth(loss: .leastSquares, totalSteps: 100)
         #expect(health.observeSamples(diversityRatio: 0.6).isEmpty)
+        #expect(health.observeSamples(diversityRatio: .infinity).isEmpty && health.observeSamples(diversityRatio: .nan).isEmpty,
+                "real images all alike give no yardstick")
         let started = health.observeSamples(diversityRatio: 0.08)
         #expect(started.map(\.line) == ["warning: collapse: diversity 0.08 of the real images'"])
         #expect(health.stopReason == "the fixed-noise samples collapsed (diversity 0.08 of the real images')")
