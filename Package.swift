@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["DCGANLayers", "DCGANKit"], exclude: ["Fixtures"]),
         .testTarget(name: "GANTests", dependencies: [
             "DCGANKit", "dcgan", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "DataTests", dependencies: ["DCGANData", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),
     ]
 )

@@ -6,7 +6,8 @@ import Foundation
 /// covered by the rows before it; a resumed run drops the rows past its checkpoint (they are
 /// computed again, identically) and keeps the others exactly once.
 public final class MetricsLog {
-    /// The fixed columns, in order; evaluation columns follow them when a run evaluates.
+    /// The fixed columns, in order; evaluation columns follow them when a run evaluates, then
+    /// `elapsedColumn` in a run with a time budget, and `healthColumn` comes last.
     public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
     /// The fixed columns after `step`, as `append` names its values.
     private static let fixedValueColumns = header.split(separator: ",").dropFirst().map(String.init)
@@ -15,26 +16,35 @@ public final class MetricsLog {
     /// Columns after the fixed ones, filled on the rows of steps that were evaluated
     /// (`SampleScores.scalarNames` with `--eval-every`) and empty on the others.
     public let evaluationColumns: [String]
-    /// The last column of a run with a time budget: seconds from the start of the process that
+    /// The last column: the `TrainingHealth.code` of each step (empty when healthy). Text, so
+    /// `append` leaves it out of the numbers it returns (TensorBoard scalars, curves).
+    public static let healthColumn = "health"
+    /// The column of a run with a time budget: seconds from the start of the process that
     /// trained the step (`TrainingRun.startedAt`) to the step's end.
     public static let elapsedColumn = "elapsed_s"
-    /// Whether rows end with `elapsedColumn`.
+    /// Whether rows have `elapsedColumn`.
     public let recordsElapsed: Bool
     private var descriptor: Int32 = -1
 
     /// Starts a new log (`resumingAt` nil), or continues the one at `path` keeping its rows up
-    /// to `step`. The kept rows are written back atomically before anything is appended. With
-    /// `elapsedColumn` (a run with a time budget), or when the log continued has it, rows end
-    /// with `elapsed_s`; kept rows written without it get it empty.
+    /// to `step`. The kept rows are written back atomically before anything is appended, under
+    /// today's columns: a column the old log lacked (health, or `elapsed_s` when a resume gives
+    /// the run a time budget) is empty in its rows. With `elapsedColumn`, or when the log
+    /// continued has it, rows record `elapsed_s`.
     public init(path: String, resumingAt step: Int? = nil, evaluationColumns: [String] = [], elapsedColumn: Bool = false) throws {
         self.path = path
         self.evaluationColumns = evaluationColumns
-        let oldColumns = step == nil ? [] : Self.headerColumns(path: path)
-        recordsElapsed = elapsedColumn || oldColumns.contains(Self.elapsedColumn)
-        let columns = [Self.header] + evaluationColumns + (recordsElapsed ? [Self.elapsedColumn] : [])
-        let padding = String(repeating: ",", count: max(0, Self.header.split(separator: ",").count + columns.count - 1 - oldColumns.count))
-        let kept = step.map { step in Self.completeRows(path: path).filter { $0.step <= step }.map { $0.line + padding } } ?? []
-        try AtomicFile.write(Array(([columns.joined(separator: ",")] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
+        let (oldHeader, rows) = step == nil ? ([], []) : Self.completeRows(path: path)
+        recordsElapsed = elapsedColumn || oldHeader.contains(Substring(Self.elapsedColumn))
+        let columns = Self.header.split(separator: ",").map(String.init) + evaluationColumns
+            + (recordsElapsed ? [Self.elapsedColumn] : []) + [Self.healthColumn]
+        let header = columns.joined(separator: ",")
+        let kept = rows.filter { $0.step <= step! }.map { row in
+            let old = Dictionary(zip(oldHeader.map(String.init), row.line.split(separator: ",", omittingEmptySubsequences: false)),
+                                 uniquingKeysWith: { first, _ in first })
+            return columns.map { old[$0].map(String.init) ?? "" }.joined(separator: ",")
+        }
+        try AtomicFile.write(Array(([header] + kept).map { $0 + "\n" }.joined().utf8), to: path, overwrite: true)
         descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw DataError(path: path, "cannot be opened to append to: \(DataError.systemMessage(errno))") }
     }
@@ -45,7 +55,7 @@ public final class MetricsLog {
     /// order (0 when it holds none or cannot be read): a checkpoint past it would leave a gap.
     public static func coveredStep(path: String) -> Int {
         var covered = 0
-        for row in completeRows(path: path) {
+        for row in completeRows(path: path).rows {
             if row.step == covered + 1 { covered += 1 } else if row.step > covered + 1 { break }
         }
         return covered
@@ -53,17 +63,18 @@ public final class MetricsLog {
 
     /// Appends the row of one iteration to the file; `evaluation` holds the values of
     /// `evaluationColumns` on an evaluated step, `elapsedSeconds` the value of `elapsedColumn`
-    /// (written only when the log `recordsElapsed`). Returns the row's values under their column
-    /// names (all but `step`; the evaluation columns only when evaluated).
+    /// (written only when the log `recordsElapsed`), `health` the step's health code. Returns the
+    /// row's numbers under their column names (all but `step` and `health`; the evaluation
+    /// columns only when evaluated).
     @discardableResult
     public func append(step: Int, epoch: Int, metrics: StepMetrics, imagesPerSecond: Double, waitFraction: Double,
-                       evaluation: [Double]? = nil, elapsedSeconds: Double = 0) throws -> [(name: String, value: Double)] {
+                       evaluation: [Double]? = nil, elapsedSeconds: Double = 0, health: String = "") throws -> [(name: String, value: Double)] {
         let values = [metrics.lossD, metrics.lossG, metrics.dReal, metrics.dFakeBefore, metrics.dFakeAfter]
         let losses = values.map { String(format: "%.6f", Double($0)) }.joined(separator: ",")
         precondition(evaluation.map { $0.count == evaluationColumns.count } ?? true, "one value per evaluation column")
         let scores = evaluation.map { $0.map { String(format: "%.6g", $0) } } ?? Array(repeating: "", count: evaluationColumns.count)
         let line = (["\(step),\(epoch),\(losses),\(String(format: "%.1f", imagesPerSecond)),\(String(format: "%.4f", waitFraction))"]
-                    + scores + (recordsElapsed ? [String(format: "%.3f", elapsedSeconds)] : [])).joined(separator: ",") + "\n"
+                    + scores + (recordsElapsed ? [String(format: "%.3f", elapsedSeconds)] : []) + [health]).joined(separator: ",") + "\n"
         // Written at once: a killed process leaves whole rows (and at worst one cut short,
         // which `completeRows` ignores), never rows held back in a buffer.
         try Array(line.utf8).withUnsafeBytes { try AtomicFile.writeAll($0, to: descriptor, path: path) }
@@ -76,18 +87,13 @@ public final class MetricsLog {
         guard fsync(descriptor) == 0 else { throw DataError(path: path, "fsync failed: \(DataError.systemMessage(errno))") }
     }
 
-    /// The column names of the log at `path` (none when it cannot be read).
-    private static func headerColumns(path: String) -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
-    }
-
     /// The rows of the log at `path` that end with a newline and have every column of its
-    /// header line, each step once (the first row of a step wins).
-    private static func completeRows(path: String) -> [(step: Int, line: String)] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    /// header line, each step once (the first row of a step wins), and that header's columns.
+    private static func completeRows(path: String) -> (header: [Substring], rows: [(step: Int, line: String)]) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return ([], []) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let columns = lines.first.map { $0.split(separator: ",").count } ?? 0
+        let header = lines.first.map { $0.split(separator: ",") } ?? []
+        let columns = header.count
         var rows: [(step: Int, line: String)] = []
         var seen = Set<Int>()
         for line in lines.dropFirst().dropLast() {
@@ -95,6 +101,6 @@ public final class MetricsLog {
             guard fields.count == columns, let step = Int(fields[0]), seen.insert(step).inserted else { continue }
             rows.append((step, String(line)))
         }
-        return rows
+        return (header, rows)
     }
 }

@@ -16,6 +16,11 @@ public struct StepMetrics: Sendable, Equatable {
     /// Mean D output on fakes after D's update, measured in G's step.
     public var dFakeAfter: Float
 
+    /// The metrics of a step (a trainer reports them; tests and tools replaying metrics.csv make them).
+    public init(lossD: Float, lossG: Float, dReal: Float, dFakeBefore: Float, dFakeAfter: Float) {
+        (self.lossD, self.lossG, self.dReal, self.dFakeBefore, self.dFakeAfter) = (lossD, lossG, dReal, dFakeBefore, dFakeAfter)
+    }
+
     /// Whether every value is a finite number (false once training diverges).
     public var isFinite: Bool { [lossD, lossG, dReal, dFakeBefore, dFakeAfter].allSatisfy(\.isFinite) }
 }

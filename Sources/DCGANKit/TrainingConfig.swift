@@ -96,6 +96,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Differentiable augmentation of every image D sees (`--augment`): a comma list of
     /// `DiffAugment.Operation` names ("translation,cutout"); nil: off.
     public var augment: String?
+    /// End the run with a checkpoint when the fixed-noise samples collapse or D wins outright
+    /// (`--stop-on-collapse`, see `TrainingHealth`; nil: only warn). Optional so that
+    /// configurations written before it existed still decode, and runs without it write what they did.
+    public var stopOnCollapse: Bool?
     /// Few enough samples that an evaluation costs seconds, enough for stable trends.
     public static let defaultEvaluationSamples = 1000
 

@@ -22,6 +22,8 @@ public struct TrainingProgress: Sendable {
     public var isLast = false
     /// The scores of this step's evaluation (`TrainingRun.evaluator`), named; nil on steps without one.
     public var evaluation: [(name: String, value: Double)]?
+    /// The health conditions (`TrainingHealth`) that started or cleared at this step.
+    public var healthChanges: [HealthChange] = []
 }
 
 /// Training stopped because the losses stopped being numbers.
@@ -75,6 +77,9 @@ public final class TrainingRun {
         case finished
         /// A stop was requested; the run wrote a checkpoint of the step it had reached.
         case stopped
+        /// `TrainingConfig.stopOnCollapse` ended the run: the samples collapsed or D won outright
+        /// (the reason says which, and what was measured). The run wrote samples and a checkpoint of the step it had reached.
+        case unhealthy(reason: String)
     }
     /// Whether the run writes a TensorBoard event file (`dcgan train --no-tensorboard` turns it
     /// off); set it before `run`.
@@ -84,6 +89,14 @@ public final class TrainingRun {
     /// (the CLI, as the process starts) sets its own before `run`.
     public var startedAt = DispatchTime.now()
     private var monitor: RunMonitor?
+    /// Watches for failing training; it only reads metrics and samples.
+    private var health: TrainingHealth
+    /// The diversity of the first real images (as many as `real_samples.png` shows), the yardstick of the samples'.
+    private lazy var realDiversity: Double = {
+        let real = Tensor(zeros: [min(64, dataset.count)] + model.sampleShape)
+        dataset.fillBatch(real, indices: 0..<real.shape[0])
+        return SampleDiversity.meanPairwiseDistance(real)
+    }()
     /// Scores the generator every `training.evaluateEvery` steps (and at the last step); its
     /// values go into `metrics.csv`'s `evaluationColumns` and `TrainingProgress.evaluation`.
     /// Set by the caller, which owns the classifier and reference images it needs.
@@ -110,6 +123,7 @@ public final class TrainingRun {
         self.lastCheckpoint = lastCheckpoint
         self.checkpointedStep = lastCheckpoint == nil ? nil : step
         self.resumeNote = resumeNote
+        health = TrainingHealth(loss: training.loss, totalSteps: training.iterations)
         trainer.distribute(over: communicator, syncBatchNorm: training.syncBatchNorm ?? false)
         let rows = model.isConditional ? min(model.classes, 16) : 8
         fixedLabels = model.isConditional ? (0..<rows * Self.sampleColumns).map { $0 / Self.sampleColumns } : nil
@@ -226,7 +240,8 @@ public final class TrainingRun {
     /// killed run would), calling `report` after each one. `stopRequested` is asked
     /// before each iteration (a signal handler's flag, say): once it says yes (in any process
     /// of a data-parallel run: they stop together), the run writes a checkpoint of the step it
-    /// has reached (unless it has one) and returns `.stopped`.
+    /// has reached (unless it has one) and returns `.stopped`. With `TrainingConfig.stopOnCollapse`,
+    /// a collapse or D winning outright (see `TrainingHealth`) ends the run the same way with `.unhealthy`.
     @discardableResult
     public func run(stopAfter: Int? = nil, stopRequested: () -> Bool = { false }, report: (TrainingProgress) -> Void) throws -> Outcome {
         let loader = BatchLoader(dataset: dataset, batchSize: training.batchSize, seed: training.seed, startBatch: batchesConsumed,
@@ -260,19 +275,29 @@ public final class TrainingRun {
             let evaluation = writesFolder && every > 0 && (last || step % every == 0) ? evaluator?(trainer) : nil
             // The evaluation's time is not the step's: throughput counts training only.
             if evaluation != nil { stepStart = DispatchTime.now().uptimeNanoseconds }
+            var healthChanges = health.observe(result)
+            // Made before the row is written, so that the row's health code includes the grid's diversity.
+            let samples = writesFolder && (last || (training.sampleEvery > 0 && step % training.sampleEvery == 0)) ? generateSamples() : nil
+            if let samples { healthChanges += health.observeSamples(diversityRatio: SampleDiversity.meanPairwiseDistance(samples) / realDiversity) }
             if let metrics {
                 let scalars = try metrics.append(step: step, epoch: epoch, metrics: result, imagesPerSecond: rate,
                                                  waitFraction: waited / max(seconds, 1e-9), evaluation: evaluation.map { $0.map(\.value) },
-                                                 elapsedSeconds: Double(now - startedAt.uptimeNanoseconds) / 1e9)
+                                                 elapsedSeconds: Double(now - startedAt.uptimeNanoseconds) / 1e9, health: health.code)
                 try activeMonitor().record(step: step, scalars: scalars)
             }
             let budgetLeft = deadline.map { Double(Int64(bitPattern: $0 &- now)) / 1e9 } ?? .infinity
             report(TrainingProgress(step: step, totalSteps: training.iterations, epoch: epoch, metrics: result, imagesPerSecond: smoothedRate,
                                     secondsLeft: min(Double(training.iterations - step) * imagesPerStep / max(smoothedRate, 1e-9), max(0, budgetLeft)),
-                                    isLast: last, evaluation: evaluation))
-            if writesFolder && (last || (training.sampleEvery > 0 && step % training.sampleEvery == 0)) { try writeSamples() }
+                                    isLast: last, evaluation: evaluation, healthChanges: healthChanges))
+            if let samples { try writeSamples(samples) }
             if last || (training.checkpointEvery > 0 && step % training.checkpointEvery == 0) { try writeCheckpoint() }
             if outOfTime { break }
+            // Asked only when on, so that a run without it makes no extra collective call.
+            if training.stopOnCollapse == true && !last && trainer.communicator.anyProcess(health.stopReason != nil) {
+                if writesFolder && samples == nil { try writeSamples(generateSamples()) }
+                if checkpointedStep != step { try writeCheckpoint() }
+                return .unhealthy(reason: health.stopReason ?? "another process of the job saw the samples collapse")
+            }
         }
         return .finished
     }
@@ -282,8 +307,11 @@ public final class TrainingRun {
 
     /// The fixed-noise grid for the current step (G with batch statistics, as PyTorch's example
     /// draws its samples during training).
-    public func writeSamples() throws {
-        let images = trainer.generate(fixedNoise, labels: fixedLabels, batchStatistics: true)
+    public func writeSamples() throws { try writeSamples(generateSamples()) }
+
+    private func generateSamples() -> Tensor { trainer.generate(fixedNoise, labels: fixedLabels, batchStatistics: true) }
+
+    private func writeSamples(_ images: Tensor) throws {
         let png = try ImageGrid.writePNG(images: images, path: folder.samplePath(step: step), columns: Self.sampleColumns, overwrite: true)
         try activeMonitor().sampleGridWritten(step: step, png: png)
     }

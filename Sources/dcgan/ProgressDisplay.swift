@@ -27,6 +27,12 @@ final class ProgressDisplay {
             print(text)
             fflush(nil)
         }
+        if !p.healthChanges.isEmpty {
+            // Lines of their own that stay, above the live line, once when a condition starts or clears.
+            finish()
+            for change in p.healthChanges { print("step \(p.step) " + change.line) }
+            fflush(nil)
+        }
         if let scores = p.evaluation {
             // A line of its own that stays, above the live line.
             finish()

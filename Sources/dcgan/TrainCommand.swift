@@ -9,7 +9,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a DCGAN; with no options, one epoch on Fashion-MNIST with the paper's settings.",
         discussion: "Writes config.json, real_samples.png, samples/step-N.png, metrics.csv and checkpoints/step-N.dcgan into the run folder, "
-            + "which it locks while it runs. Ctrl-C, SIGTERM or SIGHUP finish the current step, write a checkpoint and exit with 128 + the signal's number; a second one exits at once.")
+            + "which it locks while it runs. Warns (live line, log, metrics.csv's health column) when D wins outright, the samples collapse or the losses oscillate; "
+            + "--stop-on-collapse ends such a run with exit status \(unhealthyExitStatus). Ctrl-C, SIGTERM or SIGHUP finish the current step, write a checkpoint and exit with 128 + the signal's number; a second one exits at once.")
 
     @Option(help: "Dataset: \(DatasetCatalog.names.joined(separator: ", ")). Default fashion-mnist (pattern1010 for --model toy1010).")
     var dataset: String?
@@ -73,6 +74,9 @@ struct TrainCommand: ParsableCommand {
     var classifier: String?
     @Option(parsing: .unconditional, help: "Samples generated for each of those scores (and real images they are compared with). Default \(TrainingConfig.defaultEvaluationSamples).", transform: OptionRange.integer(4...OptionRange.maxImages))
     var evalSamples: Int?
+    @Flag(help: ArgumentHelp("End the run, with samples, a checkpoint and a one-line reason, when the fixed-noise samples collapse or D wins outright "
+            + "(the warnings of README.md's training health); exit status \(Self.unhealthyExitStatus). Without it those conditions only warn."))
+    var stopOnCollapse = false
     @Flag(help: "Under mpirun: BatchNorm statistics over the whole batch of all processes rather than each process's share (docs/SCALING.md).")
     var syncBatchNorm = false
     @Option(parsing: .unconditional, help: "Under mpirun: seconds a collective may wait for the other processes before the run stops.",
@@ -166,6 +170,7 @@ struct TrainCommand: ParsableCommand {
         if run.training.learningRateD != nil || run.training.learningRateG != nil {
             print("learning rates: D \(run.training.learningRate(generator: false)), G \(run.training.learningRate(generator: true))")
         }
+        if run.training.stopOnCollapse == true { print("stopping if the samples collapse or D wins outright (--stop-on-collapse)") }
         if let evaluation { run.evaluator = evaluation.evaluator(for: run.trainer) }
         run.startedAt = started
         run.writesTensorBoard = !noTensorboard
@@ -196,11 +201,20 @@ struct TrainCommand: ParsableCommand {
                   + ": checkpoint \(run.lastCheckpoint ?? "?"); continue with dcgan train --resume \(run.folder.path)")
             throw ExitCode(128 + signal)
         }
+        if case .unhealthy(let reason) = outcome {
+            (communicator as? MPICommunicator)?.finish()
+            print("stopped at step \(run.step): \(reason); checkpoint \(run.lastCheckpoint ?? "?")")
+            throw ExitCode(Self.unhealthyExitStatus)
+        }
         if run.step < run.training.iterations { print("the time budget ran out at step \(run.step)") }
         summary.print(run: run)
         print("done: samples in \(run.folder.samplesFolder), checkpoints in \(run.folder.checkpointsFolder)")
         (communicator as? MPICommunicator)?.finish()
     }
+
+    /// The exit status of a run that `--stop-on-collapse` ended: not 0, so that a script sees that
+    /// the run failed, and none of argument-parser's (1, 64) or the signals' (128 + n).
+    static let unhealthyExitStatus: Int32 = 3
 
     /// The training images the settings name, printing what loading had to say once.
     private static func loadData(_ training: TrainingConfig, _ model: ModelConfig) throws -> ImageDataset {
@@ -245,6 +259,7 @@ struct TrainCommand: ParsableCommand {
         t.keepLast = keepLast
         t.evaluateEvery = evalEvery ?? t.evaluateEvery
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
+        t.stopOnCollapse = stopOnCollapse ? true : nil
         t.minutes = minutes
         t.generatorEMA = generatorEMA
         t.augment = augment

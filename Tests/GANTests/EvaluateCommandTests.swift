@@ -44,13 +44,13 @@ import Testing
         #expect(trained.stdout.contains("step 2 scores: frechet_distance ") && trained.stdout.contains("step 3 scores: frechet_distance "))
         #expect(!trained.stdout.contains("step 1 scores"))
 
-        // Old columns first, in their order; scores on steps 2 and 3 (the last), empty on step 1.
+        // Old columns first, in their order; scores on steps 2 and 3 (the last), empty on step 1; the health column last.
         let rows = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        #expect(rows[0].joined(separator: ",") == MetricsLog.header + "," + SampleScores.scalarNames.joined(separator: ","))
+        #expect(rows[0].joined(separator: ",") == MetricsLog.header + "," + SampleScores.scalarNames.joined(separator: ",") + ",health")
         #expect(rows.count == 4 && rows.allSatisfy { $0.count == rows[0].count })
-        #expect(rows[1].suffix(6).allSatisfy { $0.isEmpty })
+        #expect(rows[1].suffix(7).allSatisfy { $0.isEmpty })
         for row in rows[2...3] {
-            let scores = row.suffix(6).map { Double($0) }
+            let scores = row.dropLast().suffix(6).map { Double($0) }
             #expect(scores.allSatisfy { $0 != nil && $0!.isFinite }, "\(row)")
             #expect((0...1).contains(scores[3]!) && (0...1).contains(scores[4]!) && (0...log(2.0) + 1e-9).contains(scores[5]!))
         }
