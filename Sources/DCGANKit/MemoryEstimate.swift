@@ -1,3 +1,4 @@
+import DCGANLayers
 import DCGANData
 import Foundation
 
@@ -120,6 +121,11 @@ struct ModelShape {
             generatorParameters += affine * gNorm
             discriminatorParameters += affine * dNorm
             statistics = 2 * (gNorm + dNorm)
+        case .kerasCIFAR10, .upsampleELU, .cntkMNIST:
+            // Fixed, small networks: counted from the built layers rather than by formula.
+            let (generator, discriminator, _) = ModelZoo.networks(for: model)
+            (generatorParameters, generatorActivations) = count(generator, input: model.latentShape)
+            (discriminatorParameters, discriminatorActivations) = count(discriminator, input: model.sampleShape)
         case .mlp, .toy1010:
             let pixels = model.architecture == .toy1010 ? 4 : imageFloats, h = Double(model.hidden), z = Double(model.nz)
             generatorParameters = (z + extra + 1) * h + (h + 1) * pixels + 2 * h
@@ -127,6 +133,28 @@ struct ModelShape {
             generatorActivations = z + extra + 3 * h + 2 * pixels
             discriminatorActivations = pixels + extra + 3 * h + 1
         }
+    }
+
+    /// Parameters and per-sample output floats of `network` fed [1] + `input`, adding its
+    /// BatchNorm statistics to `statistics` and its convolutions' column matrices to
+    /// `convolutions` (the input's columns for a transposed one, as for the DCGAN).
+    private mutating func count(_ network: Sequential, input: [Int]) -> (parameters: Double, activations: Double) {
+        var shape = [1] + input, activations = Double(input.reduce(1, *))
+        for layer in network.layers {
+            guard let next = layer.outputShape(for: shape) else { break }
+            switch layer {
+            case let conv as Conv2d:
+                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * next[2] * next[3]), false))
+            case let conv as ConvTranspose2d:
+                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * shape[2] * shape[3]), true))
+            case let norm as BatchNorm:
+                statistics += Double(2 * norm.runningMean.count)
+            default: break
+            }
+            if !(layer is Reshape) { activations += 2 * Double(next.dropFirst().reduce(1, *)) }
+            shape = next
+        }
+        return (Double(network.parameters.reduce(0) { $0 + $1.value.count }), activations)
     }
 
     /// Floats of the convolutions' column matrices at batch `n`: a plain convolution keeps

@@ -6,10 +6,28 @@ public enum Architecture: String, Codable, Sendable, CaseIterable {
     case mlp
     /// The book's first GAN: 4-value "1010" patterns, tiny G and D with sigmoids.
     case toy1010
+    /// The Keras CIFAR-10 tutorial's pair (`TutorialModels`): 32x32 images only.
+    case kerasCIFAR10 = "keras-cifar10"
+    /// The Keras glyph tutorial's upsample + conv + ELU generator and its D: 32x32 images only.
+    case upsampleELU = "upsample-elu"
+    /// The CNTK MNIST tutorial's pair: 28x28 images only.
+    case cntkMNIST = "cntk-mnist"
 
     /// Passes over the data a run makes unless told otherwise: the paper's DCGAN shows its
     /// first results after one; the book trains its MLP GAN for four (the toy counts steps).
     public var defaultEpochs: Int { self == .mlp ? 4 : 1 }
+
+    /// The one image side a tutorial's model is built for; nil for the families that scale.
+    public var fixedImageSize: Int? {
+        switch self {
+        case .kerasCIFAR10, .upsampleELU: 32
+        case .cntkMNIST: 28
+        case .dcgan, .mlp, .toy1010: nil
+        }
+    }
+
+    /// Whether the networks hold BatchNorm, which needs at least two images per batch.
+    public var usesBatchNorm: Bool { self == .dcgan || self == .upsampleELU || self == .cntkMNIST }
 }
 
 /// The shape of a GAN pair: everything needed to rebuild both networks.
@@ -53,12 +71,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     /// The settings each family starts from: the paper's for the DCGAN, the book's for its
-    /// two small models (a 1-d z and 3 hidden units for the toy, 200 for the MLP).
+    /// two small models (a 1-d z and 3 hidden units for the toy, 200 for the MLP), and each
+    /// tutorial's for its own model (32x32x3 and z 32 for Keras's CIFAR-10 pair, 32x32x1 and
+    /// a 4x4x4 z for the glyph tutorial's, 28x28x1 and z 100 for CNTK's).
     public static func defaults(for architecture: Architecture) -> ModelConfig {
         switch architecture {
         case .dcgan: ModelConfig()
         case .mlp: ModelConfig(architecture: .mlp, nz: 100, hidden: 200)
         case .toy1010: ModelConfig(architecture: .toy1010, imageSize: 4, channels: 1, nz: 1, hidden: 3)
+        case .kerasCIFAR10: ModelConfig(architecture: .kerasCIFAR10, imageSize: 32, channels: 3, nz: 32)
+        case .upsampleELU: ModelConfig(architecture: .upsampleELU, imageSize: 32, channels: 1, nz: 64)
+        case .cntkMNIST: ModelConfig(architecture: .cntkMNIST, imageSize: 28, channels: 1, nz: 100)
         }
     }
 
@@ -101,6 +124,15 @@ public struct ModelConfig: Codable, Equatable, Sendable {
             guard (1...512).contains(imageSize) else { throw ConfigError("image size must be between 1 and 512, not \(imageSize)") }
         case .toy1010:
             guard imageSize == 4 && channels == 1 else { throw ConfigError("the toy1010 model makes 4-value patterns: leave --image-size and --channels out") }
+        case .kerasCIFAR10, .upsampleELU, .cntkMNIST:
+            let size = architecture.fixedImageSize!
+            guard imageSize == size else {
+                throw ConfigError("the \(architecture.rawValue) model makes \(size)x\(size) images only, not \(imageSize)x\(imageSize): leave --image-size out")
+            }
+            guard !isConditional else { throw ConfigError("the \(architecture.rawValue) model has no conditional form (the tutorial's is unconditional)") }
+            guard architecture != .upsampleELU || nz % 16 == 0 else {
+                throw ConfigError("the upsample-elu model reads z as a 4x4 map: nz must be a multiple of 16, not \(nz)")
+            }
         }
         guard imageSize <= Self.maxImageSize else { throw ConfigError("image size must be at most \(Self.maxImageSize), not \(imageSize)") }
         for (name, width) in [("nz", nz), ("ngf", ngf), ("ndf", ndf), ("the hidden width", hidden)] where width > Self.maxWidth {
@@ -118,7 +150,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var summary: String {
         let size = architecture == .toy1010 ? "1x4" : "\(imageSize)x\(imageSize)x\(channels)"
         var text = "\(size) \(architecture.rawValue), nz \(nz)"
-        text += architecture == .dcgan ? ", ngf \(ngf), ndf \(ndf)" : ", hidden \(hidden)"
+        switch architecture {
+        case .dcgan: text += ", ngf \(ngf), ndf \(ndf)"
+        case .mlp, .toy1010: text += ", hidden \(hidden)"
+        case .kerasCIFAR10, .upsampleELU, .cntkMNIST: break
+        }
         if isConditional { text += ", \(classes) classes" }
         if spectralNorm == true { text += ", spectral norm in D" }
         return text

@@ -3,25 +3,20 @@ import DCGANTensor
 
 extension GANTrainer {
     /// The trainer a `dcgan train` run uses: the networks of the model family `model` names
-    /// (conditional when it has classes), initialised as that family's source does (the
-    /// paper's N(0, 0.02) for the DCGAN, PyTorch's defaults for the book's models), with the
+    /// (conditional when it has classes), initialised as that family's source does
+    /// (`ModelZoo.initialize`), with the
     /// optimisers, loss and latent distribution that `training` names. The same settings
     /// always build the same trainer.
     public convenience init(model: ModelConfig, training: TrainingConfig) throws {
         try model.validate()
         try training.validate()
-        if model.architecture == .dcgan && training.batchSize < 2 {
-            throw ConfigError("batch size must be at least 2 for the DCGAN (BatchNorm needs a batch), not \(training.batchSize)")
+        if model.architecture.usesBatchNorm && training.batchSize < 2 {
+            throw ConfigError("batch size must be at least 2 for the \(model.architecture.rawValue) model (BatchNorm needs a batch), not \(training.batchSize)")
         }
         let (generator, discriminator, condition) = ModelZoo.networks(for: model)
         var rng = RandomGenerator(seed: training.seed)
-        if model.architecture == .dcgan {
-            Initializer.dcgan(generator.parameters, rng: &rng)
-            Initializer.dcgan(discriminator.parameters, rng: &rng)
-        } else {
-            Initializer.pytorchDefault(generator, rng: &rng)
-            Initializer.pytorchDefault(discriminator, rng: &rng)
-        }
+        ModelZoo.initialize(generator, for: model.architecture, rng: &rng)
+        ModelZoo.initialize(discriminator, for: model.architecture, rng: &rng)
         if model.spectralNorm == true {
             var vectors = RandomGenerator(seed: training.seed &+ 0x5BEC)
             for case let layer as SpectralNormalized in discriminator.layers { layer.resetVectors(rng: &vectors) }
@@ -61,12 +56,15 @@ public enum ModelZoo {
         return (generator(for: model, condition: condition), discriminator(for: model, condition: condition), condition)
     }
 
-    /// G alone (`condition` is ignored by the unconditional toy).
+    /// G alone (`condition` is ignored by the unconditional toy and tutorial models).
     public static func generator(for model: ModelConfig, condition: ClassCondition?) -> Sequential {
         switch model.architecture {
         case .dcgan: DCGAN.generator(model, condition: condition)
         case .mlp: MLPGAN.generator(model, condition: condition)
         case .toy1010: Toy1010GAN.generator(model)
+        case .kerasCIFAR10: TutorialModels.kerasCIFAR10Generator(model)
+        case .upsampleELU: TutorialModels.upsampleELUGenerator(model)
+        case .cntkMNIST: TutorialModels.cntkMNISTGenerator(model)
         }
     }
 
@@ -76,6 +74,21 @@ public enum ModelZoo {
         case .dcgan: DCGAN.discriminator(model, condition: condition)
         case .mlp: MLPGAN.discriminator(model, condition: condition)
         case .toy1010: Toy1010GAN.discriminator(model)
+        case .kerasCIFAR10: TutorialModels.kerasCIFAR10Discriminator(model)
+        case .upsampleELU: TutorialModels.upsampleELUDiscriminator(model)
+        case .cntkMNIST: TutorialModels.cntkMNISTDiscriminator(model)
+        }
+    }
+
+    /// Initialises `network` as its family's source does: the paper's N(0, 0.02) for the
+    /// DCGAN, PyTorch's defaults for the book's models, Keras's glorot_uniform for the Keras
+    /// tutorials' and CNTK's normal(0.02) for CNTK's.
+    public static func initialize(_ network: Layer, for architecture: Architecture, rng: inout RandomGenerator) {
+        switch architecture {
+        case .dcgan: Initializer.dcgan(network.parameters, rng: &rng)
+        case .mlp, .toy1010: Initializer.pytorchDefault(network, rng: &rng)
+        case .kerasCIFAR10, .upsampleELU: Initializer.glorotUniform(network, rng: &rng)
+        case .cntkMNIST: Initializer.normalWeights(network.parameters, rng: &rng)
         }
     }
 }

@@ -138,7 +138,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
     /// The settings each model family starts from: the paper's for the DCGAN; the book's for
     /// its MLP GAN (Adam 1e-4 with PyTorch's default betas, normal z, small batches: the book feeds one image at a time) and its 1010 toy (SGD
-    /// 0.01, least squares, one pattern per step, 10,000 steps on generated patterns).
+    /// 0.01, least squares, one pattern per step, 10,000 steps on generated patterns); each
+    /// tutorial's for its own model (Keras CIFAR-10: RMSprop, normal z, batch 20; CNTK: 2 D steps).
     public static func defaults(for architecture: Architecture) -> TrainingConfig {
         var t = TrainingConfig()
         switch architecture {
@@ -148,6 +149,16 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case .toy1010:
             (t.dataset, t.dataRoot, t.optimizer, t.learningRate, t.loss, t.batchSize) = ("pattern1010", "", .sgd, 0.01, .leastSquares, 1)
             (t.iterations, t.sampleEvery, t.checkpointEvery, t.logEvery) = (10_000, 1_000, 2_000, 1_000)
+        case .kerasCIFAR10:
+            // RMSprop 8e-4 (D) / 4e-4 (G), clip 1.0, decay 1e-8 (the fields' defaults), normal z, batches of 20.
+            (t.optimizer, t.noise, t.batchSize) = (.rmsprop, .normal, 20)
+        case .upsampleELU:
+            // G's Adam(2e-4, beta1 0.5) and the tutorial's uniform 4x4x4 z are the defaults; it
+            // gives no batch size, so the tool's 128 stays.
+            break
+        case .cntkMNIST:
+            // Adam 2e-4 with momentum 0.5 as beta1, minibatches of 128 (the defaults), k = 2 D steps per G step.
+            t.discriminatorSteps = 2
         }
         return t
     }

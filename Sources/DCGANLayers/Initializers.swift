@@ -44,6 +44,52 @@ public enum Initializer {
         }
     }
 
+    /// Keras's default initialisation (`glorot_uniform` kernels, zero biases), for the Keras
+    /// tutorials' models: each `Linear`, `Conv2d` and `ConvTranspose2d` weight gets uniform
+    /// numbers in [-l, l] with l = sqrt(6 / (fan-in + fan-out)), where the fans are the
+    /// kernel's area times its input and output channels (Keras's `_compute_fans`; the sum is
+    /// the same whichever way a transposed convolution's kernel is stored). BatchNorm gets
+    /// scale 1 and shift 0, as Keras's BatchNormalization starts. Walks `layer` as
+    /// `pytorchDefault` does and stops the program on parameters of an unknown kind.
+    public static func glorotUniform(_ layer: Layer, rng: inout RandomGenerator) {
+        switch layer {
+        case let network as Sequential:
+            for inner in network.layers { glorotUniform(inner, rng: &rng) }
+        case let linear as Linear:
+            glorot(weight: linear.weight, bias: linear.bias, rng: &rng)
+        case let conv as Conv2d:
+            glorot(weight: conv.weight, bias: conv.bias, rng: &rng)
+        case let conv as ConvTranspose2d:
+            glorot(weight: conv.weight, bias: conv.bias, rng: &rng)
+        case let norm as BatchNorm:
+            norm.scale?.value.fill(1)
+            norm.shift?.value.fill(0)
+        default:
+            precondition(layer.parameters.isEmpty, "Initializer.glorotUniform: no rule for \(layer.kindName)'s parameters")
+        }
+    }
+
+    /// CNTK's `init=C.normal(scale: std)` as the CNTK MNIST tutorial sets it for every layer:
+    /// weights from N(0, std), biases 0, and BatchNormalization at its own defaults (scale 1,
+    /// shift 0), unlike `dcgan`, which draws the scale from N(1, std).
+    public static func normalWeights(_ parameters: [Parameter], rng: inout RandomGenerator, std: Float = 0.02) {
+        for p in parameters {
+            switch p.role {
+            case .weight: rng.fillNormal(p.value, mean: 0, std: std)
+            case .normScale: p.value.fill(1)
+            case .bias, .normShift: p.value.fill(0)
+            }
+        }
+    }
+
+    private static func glorot(weight: Parameter, bias: Parameter?, rng: inout RandomGenerator) {
+        let shape = weight.value.shape
+        let area = shape.dropFirst(2).reduce(1, *)
+        let limit = (6 / Float(area * (shape[0] + shape[1]))).squareRoot()
+        rng.fillUniform(weight.value, -limit, limit)
+        bias?.value.fill(0)
+    }
+
     /// The input elements that meet each output of a weight [a, b, k...]: b * (product of k...).
     private static func pytorchFanIn(weightShape: [Int]) -> Int { weightShape.dropFirst().reduce(1, *) }
 

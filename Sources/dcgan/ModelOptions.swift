@@ -6,7 +6,7 @@ import DCGANTensor
 /// that `train --resume` can tell a setting the user gave (which must then agree with the
 /// checkpoint) from a default.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "Model family: dcgan (the paper's), mlp (the book's fully connected MNIST GAN) or toy1010 (the book's 1010-pattern GAN). Default dcgan.")
+    @Option(help: "Model family: dcgan (the paper's), mlp (the book's fully connected MNIST GAN), toy1010 (the book's 1010-pattern GAN), or a tutorial's own model with its settings: keras-cifar10, upsample-elu (32x32) or cntk-mnist (28x28). Default dcgan.")
     var model: String?
     @Flag(help: "Conditional model: the one-hot class label is joined to the inputs of G and D (dcgan: of every layer, as the paper's supplement 8.1; mlp: of the first, as the book); needs a labelled dataset.")
     var conditional = false

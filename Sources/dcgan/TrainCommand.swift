@@ -41,8 +41,8 @@ struct TrainCommand: ParsableCommand {
     var lr: Float?
     @Option(parsing: .unconditional, help: "Adam beta1 (the paper's 0.5; 0.9 oscillates). Default 0.5 (mlp 0.9).", transform: OptionRange.float(0, 1, openUpper: true))
     var beta1: Float?
-    @Option(parsing: .unconditional, help: "Discriminator steps per generator step.", transform: OptionRange.integer(1...1000))
-    var dSteps = 1
+    @Option(parsing: .unconditional, help: "Discriminator steps per generator step. Default 1 (cntk-mnist: the tutorial's 2).", transform: OptionRange.integer(1...1000))
+    var dSteps: Int?
     @Option(parsing: .unconditional, help: "Target for real images in D's loss (0.9 for one-sided label smoothing).", transform: OptionRange.float(0, 1))
     var realLabel: Float = 1.0
     @Option(parsing: .unconditional, help: "Standard deviation of Gaussian noise added to D's targets.", transform: OptionRange.float(0, 10))
@@ -250,7 +250,7 @@ struct TrainCommand: ParsableCommand {
         // ... and --lr-d / --lr-g each one of them, so that the pair config.json shows is the one used.
         if t.optimizer == .rmsprop { (t.rmspropLearningRateD, t.rmspropLearningRateG) = (lrD ?? t.rmspropLearningRateD, lrG ?? t.rmspropLearningRateG) }
         t.beta1 = beta1 ?? t.beta1
-        t.discriminatorSteps = dSteps
+        t.discriminatorSteps = dSteps ?? t.discriminatorSteps
         t.realLabel = realLabel
         t.labelNoise = labelNoise
         t.sampleEvery = sampleEvery ?? t.sampleEvery
@@ -269,7 +269,7 @@ struct TrainCommand: ParsableCommand {
             t.iterations = TrainingConfig.untilTimeIsUp
         } else if epochs != nil || t.iterations == 0 {
             let passes = epochs ?? architecture.defaultEpochs
-            t.iterations = passes * (datasetCount / t.batchSize) / dSteps
+            t.iterations = passes * (datasetCount / t.batchSize) / t.discriminatorSteps
         }
         try t.validate()
         return t

@@ -54,7 +54,7 @@ struct VisualizeCommand: ParsableCommand {
 
         let random = ModelZoo.networks(for: model).discriminator
         var rng = RandomGenerator(seed: seed)
-        if model.architecture == .dcgan { Initializer.dcgan(random.parameters, rng: &rng) } else { Initializer.pytorchDefault(random, rng: &rng) }
+        ModelZoo.initialize(random, for: model.architecture, rng: &rng)
 
         for (network, name, what) in [(trained, "guided-trained.png", "trained D"), (random, "guided-random.png", "random D")] {
             network.setTraining(false)

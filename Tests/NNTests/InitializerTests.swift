@@ -130,5 +130,37 @@ import Testing
         Initializer.pytorchDefault(again, rng: &same)
         #expect(again.parameters.map(\.value.array) == net.parameters.map(\.value.array))
     }
-}
 
+    /// Keras's glorot_uniform: l = sqrt(6 / (area * (in + out))). Linear(20, 30): sqrt(6/50);
+    /// Conv2d(3, 5, k 4): sqrt(6/128); ConvTranspose2d(3, 5, k 4): the same 128. Weights within
+    /// [-l, l] and reaching 0.9 l (>= 240 draws), biases zero, BatchNorm at 1 and 0; a bound
+    /// from PyTorch's rule (1/sqrt(fan-in)) differs for each and fails one side or the other.
+    @Test func glorotUniformUsesBothFans() {
+        let linear = Linear(20, 30), conv = Conv2d(3, 5, kernel: 4), convT = ConvTranspose2d(3, 5, kernel: 4), norm = BatchNorm(7)
+        let net = Sequential([linear, Sequential([conv, Activation(.relu), convT]), norm])
+        for p in net.parameters { p.value.fill(3) }
+        var rng = RandomGenerator(seed: 6)
+        Initializer.glorotUniform(net, rng: &rng)
+        for (layer, limit) in [(linear as Layer, (6.0 / 50).squareRoot()), (conv, (6.0 / 128).squareRoot()), (convT, (6.0 / 128).squareRoot())] {
+            let weight = layer.parameters[0].value.doubles
+            #expect(weight.allSatisfy { abs($0) <= limit } && weight.map(abs).max()! > 0.9 * limit, "\(layer.kindName)")
+            #expect(layer.parameters[1].value.array.allSatisfy { $0 == 0 }, "\(layer.kindName) bias")
+        }
+        #expect(norm.parameters[0].value.array.allSatisfy { $0 == 1 } && norm.parameters[1].value.array.allSatisfy { $0 == 0 })
+    }
+
+    /// CNTK's normal(0.02): weights as the DCGAN scheme's (same numbers for the same seed, as
+    /// both draw the weights alone), but BatchNorm's scale stays 1 rather than N(1, 0.02).
+    @Test func normalWeightsKeepBatchNormAtOne() {
+        let (a, b) = (Self.network(), Self.network())
+        var r1 = RandomGenerator(seed: 9), r2 = RandomGenerator(seed: 9)
+        Initializer.normalWeights(a.parameters, rng: &r1)
+        Initializer.dcgan(b.parameters, rng: &r2)
+        #expect(a.parameters[0].value.array == b.parameters[0].value.array)
+        #expect(a.parameters[1].value.array.allSatisfy { $0 == 0 }, "conv bias")
+        let scale = a.parameters.first { $0.role == .normScale }!
+        #expect(scale.value.array.allSatisfy { $0 == 1 })
+        let (_, std) = Self.moments(a.parameters[0].value)
+        #expect(abs(std - 0.02) < 0.002)
+    }
+}
