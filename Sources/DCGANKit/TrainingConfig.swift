@@ -21,6 +21,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case normal
     }
 
+    /// The `Recipe` the run started from, when not the paper's (nil): `--recipe improved`.
+    public var recipe: String?
     /// Which dataset the run reads and where (kept so that `--resume` can reload it).
     public var dataset = "fashion-mnist"
     /// The folder (or file) the dataset is read from.

@@ -101,6 +101,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Differentiable augmentation of the real and fake images D sees: a comma list of \(DiffAugment.Operation.allCases.map(\.rawValue).joined(separator: ", ")) (DiffAugment).")
     var augment: String?
 
+    @Option(help: "Settings to start from, before the options given here: paper (the seeds' DCGAN, the default) or improved (the combination measured best per CPU minute, docs/QUALITY.md: \(Recipe.improvedSummary)).")
+    var recipe = Recipe.paper.rawValue
+
     func run() throws {
         // The time budget counts from here: start-up is part of the minutes a user gives.
         let started = DispatchTime.now()
@@ -109,6 +112,7 @@ struct TrainCommand: ParsableCommand {
         let run: TrainingRun
         var evaluation: TrainingEvaluation?
         if let resume {
+            guard recipe == Recipe.paper.rawValue else { throw ConfigError("--recipe starts a new run; a resumed run keeps the settings it was started with") }
             let extendTo = iterations.map(TrainingRun.Extension.iterations) ?? epochs.map(TrainingRun.Extension.epochs)
             run = try TrainingRun.resume(folder: RunFolder(resume), extendTo: extendTo, minutes: minutes, communicator: communicator) { training, model in
                 // Model options given with --resume must describe the run being resumed.
@@ -129,6 +133,10 @@ struct TrainCommand: ParsableCommand {
         } else {
             let architecture = try modelOptions.architecture()
             var selection = TrainingConfig.defaults(for: architecture)
+            guard let recipe = Recipe(rawValue: recipe) else {
+                throw ConfigError("unknown recipe '\(self.recipe)' (\(Recipe.allCases.map(\.rawValue).joined(separator: " or ")))")
+            }
+            try recipe.apply(to: &selection, architecture: architecture)
             selection.dataset = dataset ?? selection.dataset
             // Absolute, so that --resume from another directory finds the data again.
             selection.dataRoot = dataRoot.map(Self.absolute) ?? (dataset == nil ? selection.dataRoot : MNISTDataset.defaultRoot)
@@ -145,6 +153,7 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
+            recipe.apply(to: &model)
             if spectralNorm {
                 model.spectralNorm = true
                 try model.validate()
@@ -161,6 +170,7 @@ struct TrainCommand: ParsableCommand {
             StopSignals.install()
             run = try TrainingRun.start(model: model, training: training, dataset: data, folder: folder, overwrite: overwrite,
                                         communicator: communicator)
+            if let recipe = training.recipe { print("recipe \(recipe): \(Recipe.improvedSummary)") }
             print("training \(model.summary) on \(data.count) \(training.dataset) images "
                   + "for \(training.lengthDescription) (\(training.loss.rawValue) loss, \(training.optimizer.rawValue)"
                   + (training.augment.map { ", augment \($0)" } ?? "") + ")"
@@ -243,7 +253,7 @@ struct TrainCommand: ParsableCommand {
             t.loss = kind
         }
         t.weightClip = weightClip
-        (t.learningRateD, t.learningRateG) = (lrD, lrG)
+        (t.learningRateD, t.learningRateG) = (lrD ?? t.learningRateD, lrG ?? t.learningRateG)
         t.learningRate = lr ?? t.learningRate
         // RMSprop keeps its own pair of rates (config.json records them); --lr sets both.
         if let lr, t.optimizer == .rmsprop { (t.rmspropLearningRateD, t.rmspropLearningRateG) = (lr, lr) }
@@ -261,8 +271,8 @@ struct TrainCommand: ParsableCommand {
         t.evaluationSamples = evalSamples ?? t.evaluationSamples
         t.stopOnCollapse = stopOnCollapse ? true : nil
         t.minutes = minutes
-        t.generatorEMA = generatorEMA
-        t.augment = augment
+        t.generatorEMA = generatorEMA ?? t.generatorEMA
+        t.augment = augment ?? t.augment
         if let iterations {
             t.iterations = iterations
         } else if epochs == nil && minutes != nil {
