@@ -141,7 +141,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// The settings each model family starts from: the paper's for the DCGAN; the book's for
     /// its MLP GAN (Adam 1e-4 with PyTorch's default betas, normal z, small batches: the book feeds one image at a time) and its 1010 toy (SGD
     /// 0.01, least squares, one pattern per step, 10,000 steps on generated patterns); each
-    /// tutorial's for its own model (Keras CIFAR-10: RMSprop, normal z, batch 20; CNTK: 2 D steps).
+    /// tutorial's for its own model (Keras CIFAR-10: RMSprop, normal z, batch 20; glyphs: D's
+    /// Adam at 1e-5; CNTK: 2 D steps).
     public static func defaults(for architecture: Architecture) -> TrainingConfig {
         var t = TrainingConfig()
         switch architecture {
@@ -155,9 +156,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             // RMSprop 8e-4 (D) / 4e-4 (G), clip 1.0, decay 1e-8 (the fields' defaults), normal z, batches of 20.
             (t.optimizer, t.noise, t.batchSize) = (.rmsprop, .normal, 20)
         case .upsampleELU:
-            // G's Adam(2e-4, beta1 0.5) and the tutorial's uniform 4x4x4 z are the defaults; it
+            // G's Adam(2e-4, beta1 0.5) and the tutorial's uniform 4x4x4 z are the defaults; D's
+            // rate is its 1e-5 (its beta1 0.1 has no per-network option: D shares G's 0.5). It
             // gives no batch size, so the tool's 128 stays.
-            break
+            t.learningRateD = 1e-5
         case .cntkMNIST:
             // Adam 2e-4 with momentum 0.5 as beta1, minibatches of 128 (the defaults), k = 2 D steps per G step.
             t.discriminatorSteps = 2

@@ -24,24 +24,7 @@ public enum Initializer {
     /// scale 1 and shift 0; layers without parameters are skipped. A layer with parameters of
     /// an unknown kind stops the program rather than being left uninitialised.
     public static func pytorchDefault(_ layer: Layer, rng: inout RandomGenerator) {
-        switch layer {
-        case let network as Sequential:
-            for inner in network.layers { pytorchDefault(inner, rng: &rng) }
-        case let linear as Linear:
-            fanInUniform(weight: linear.weight, bias: linear.bias, rng: &rng)
-        case let conv as Conv2d:
-            fanInUniform(weight: conv.weight, bias: conv.bias, rng: &rng)
-        case let conv as ConvTranspose2d:
-            fanInUniform(weight: conv.weight, bias: conv.bias, rng: &rng)
-        case let norm as BatchNorm:
-            norm.scale?.value.fill(1)
-            norm.shift?.value.fill(0)
-        case let norm as LayerNorm:
-            norm.scale?.value.fill(1)
-            norm.shift?.value.fill(0)
-        default:
-            precondition(layer.parameters.isEmpty, "Initializer.pytorchDefault: no rule for \(layer.kindName)'s parameters")
-        }
+        forEachWeightLayer(layer, scheme: "pytorchDefault") { fanInUniform(weight: $0, bias: $1, rng: &rng) }
     }
 
     /// Keras's default initialisation (`glorot_uniform` kernels, zero biases), for the Keras
@@ -52,21 +35,7 @@ public enum Initializer {
     /// scale 1 and shift 0, as Keras's BatchNormalization starts. Walks `layer` as
     /// `pytorchDefault` does and stops the program on parameters of an unknown kind.
     public static func glorotUniform(_ layer: Layer, rng: inout RandomGenerator) {
-        switch layer {
-        case let network as Sequential:
-            for inner in network.layers { glorotUniform(inner, rng: &rng) }
-        case let linear as Linear:
-            glorot(weight: linear.weight, bias: linear.bias, rng: &rng)
-        case let conv as Conv2d:
-            glorot(weight: conv.weight, bias: conv.bias, rng: &rng)
-        case let conv as ConvTranspose2d:
-            glorot(weight: conv.weight, bias: conv.bias, rng: &rng)
-        case let norm as BatchNorm:
-            norm.scale?.value.fill(1)
-            norm.shift?.value.fill(0)
-        default:
-            precondition(layer.parameters.isEmpty, "Initializer.glorotUniform: no rule for \(layer.kindName)'s parameters")
-        }
+        forEachWeightLayer(layer, scheme: "glorotUniform") { glorot(weight: $0, bias: $1, rng: &rng) }
     }
 
     /// CNTK's `init=C.normal(scale: std)` as the CNTK MNIST tutorial sets it for every layer:
@@ -79,6 +48,28 @@ public enum Initializer {
             case .normScale: p.value.fill(1)
             case .bias, .normShift: p.value.fill(0)
             }
+        }
+    }
+
+    /// Walks `layer` in order (into `Sequential`'s layers), hands each `Linear`, `Conv2d` and
+    /// `ConvTranspose2d` weight and bias to `rule`, and gives BatchNorm and LayerNorm scale 1 and
+    /// shift 0; stops the program on parameters of any other kind rather than leave them
+    /// uninitialised (`scheme` names the initialiser in that message).
+    private static func forEachWeightLayer(_ layer: Layer, scheme: String, _ rule: (Parameter, Parameter?) -> Void) {
+        switch layer {
+        case let network as Sequential:
+            for inner in network.layers { forEachWeightLayer(inner, scheme: scheme, rule) }
+        case let linear as Linear: rule(linear.weight, linear.bias)
+        case let conv as Conv2d: rule(conv.weight, conv.bias)
+        case let conv as ConvTranspose2d: rule(conv.weight, conv.bias)
+        case let norm as BatchNorm:
+            norm.scale?.value.fill(1)
+            norm.shift?.value.fill(0)
+        case let norm as LayerNorm:
+            norm.scale?.value.fill(1)
+            norm.shift?.value.fill(0)
+        default:
+            precondition(layer.parameters.isEmpty, "Initializer.\(scheme): no rule for \(layer.kindName)'s parameters")
         }
     }
 

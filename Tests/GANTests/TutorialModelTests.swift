@@ -80,7 +80,8 @@ import Testing
         #expect(keras.rmspropLearningRateD == 8e-4 && keras.rmspropLearningRateG == 4e-4 && keras.rmspropClip == 1)
         let cntk = TrainingConfig.defaults(for: .cntkMNIST)
         #expect(cntk.discriminatorSteps == 2 && cntk.optimizer == .adam && cntk.learningRate == 2e-4 && cntk.beta1 == 0.5 && cntk.batchSize == 128)
-        #expect(TrainingConfig.defaults(for: .upsampleELU).noise == .uniform)
+        let glyphs = TrainingConfig.defaults(for: .upsampleELU)
+        #expect(glyphs.noise == .uniform && glyphs.learningRate(generator: false) == 1e-5 && glyphs.learningRate(generator: true) == 2e-4)
     }
 
     /// A preset's size is fixed, it has no conditional form, and the glyph G needs z in 4x4 maps.
