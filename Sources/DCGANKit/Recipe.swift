@@ -9,7 +9,7 @@ public enum Recipe: String, Codable, Sendable, CaseIterable {
     case improved
 
     /// What `improved` sets, in the command line's words.
-    public static let improvedSummary = "--batch-size 64 --lr-d 4e-4 --lr-g 1e-3 --g-ema 0.999"
+    public static let improvedSummary = "--batch-size 64 --lr-d 4e-4 --lr-g 1e-3"
 
     /// Sets the recipe's training settings in `training` (the model family's defaults) and
     /// records the recipe; refuses a model family the recipe was not measured on.
@@ -21,9 +21,5 @@ public enum Recipe: String, Codable, Sendable, CaseIterable {
         training.recipe = rawValue
         training.batchSize = 64
         (training.learningRateD, training.learningRateG) = (4e-4, 1e-3)
-        training.generatorEMA = 0.999
     }
-
-    /// Sets the recipe's model settings in `model`.
-    public func apply(to model: inout ModelConfig) {}
 }

@@ -153,7 +153,6 @@ struct TrainCommand: ParsableCommand {
                 }
                 model = try modelOptions.config(classes: count)
             }
-            recipe.apply(to: &model)
             if spectralNorm {
                 model.spectralNorm = true
                 try model.validate()
