@@ -37,7 +37,7 @@ let package = Package(
         // Open MPI: gradients and BatchNorm statistics summed across the processes of `mpirun -np P dcgan train`.
         .systemLibrary(name: "CDCGANMPI", path: "Sources/CDCGANMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         // Our own AVX-512 matrix kernel (C).
-        .target(name: "CDCGANKernels", path: "Sources/CDCGANKernels"),
+        .target(name: "CDCGANKernels", path: "Sources/CDCGANKernels", linkerSettings: [.linkedLibrary("mvec")]),
         .target(name: "DCGANTensor", dependencies: ["CDCGANBLAS", "CDCGANKernels"]),
         .target(name: "DCGANLayers", dependencies: ["DCGANTensor"]),
         .target(name: "DCGANData", dependencies: ["DCGANTensor", "CDCGANPNG", "CDCGANZlib", "CDCGANTurboJPEG", "CDCGANLMDB", "CDCGANHDF5", "CDCGANWebP"]),

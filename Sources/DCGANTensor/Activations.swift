@@ -1,3 +1,4 @@
+import CDCGANKernels
 import Foundation
 
 /// The pointwise non-linearities of the DCGAN family.
@@ -25,7 +26,7 @@ public enum ActivationKernel {
             case .relu: for i in range { y[i] = max(x[i], 0) }
             case .leakyReLU(let slope): for i in range { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
             case .elu(let alpha): for i in range { y[i] = x[i] > 0 ? x[i] : alpha * (expf(x[i]) - 1) }
-            case .tanh: for i in range { y[i] = tanhf(x[i]) }
+            case .tanh: ck_tanh(x + range.lowerBound, y + range.lowerBound, range.count)
             case .sigmoid: for i in range { y[i] = stableSigmoid(x[i]) }
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import DCGANTensor
 
@@ -26,7 +27,8 @@ import DCGANTensor
         let expected = x.map { Reference.activate(c.kind, Double($0)) }
         let input = Tensor(shape: c.shape, values: x), output = Tensor(repeating: .nan, shape: c.shape)
         ActivationKernel.forward(c.kind, input: input, output: output)
-        // Each output is one library call on one Float: ~1 ulp, far inside 1e-5 of max(1, |y|).
+        // Each output is one library call on one Float: ~1 ulp (4 for the vector tanh), far inside
+        // 1e-5 of max(1, |y|).
         expectClose(output, expected, "out of place")
         expectIdentical(input.array, x, "the input of an out-of-place call is left alone")
         // In place: the input tensor itself becomes the output.
@@ -65,5 +67,23 @@ import DCGANTensor
         #expect(output[0] == 0 && output[5] == 1)
         expectClose([Double(output[2])], [2.061153622438558e-09], floor: 0, "sigmoid(-20)")
         #expect(stableSigmoid(0) == 0.5)
+    }
+
+    /// The vector tanh saturates to exactly ±1, keeps the sign of tiny inputs, passes NaN on,
+    /// and gives every lane of every tail length (1 to 17 elements) the value of the scalar tanh.
+    @Test func vectorTanhAtTheExtremesAndEveryTailLength() {
+        let extremes: [Float] = [-.infinity, -1000, -20, -1e-30, 0, 1e-30, 20, 1000, .infinity]
+        let output = Tensor(zeros: [extremes.count])
+        ActivationKernel.forward(.tanh, input: Tensor(shape: [extremes.count], values: extremes), output: output)
+        #expect(output.array == [-1, -1, -1, -1e-30, 0, 1e-30, 1, 1, 1])
+        let nan = Tensor(shape: [1], values: [.nan])
+        ActivationKernel.forward(.tanh, input: nan, output: nan)
+        #expect(nan[0].isNaN)
+        for count in 1...17 {
+            let x = Self.inputs(count, seed: UInt64(40 + count)).map { $0 / 3 }
+            let y = Tensor(repeating: .nan, shape: [count])
+            ActivationKernel.forward(.tanh, input: Tensor(shape: [count], values: x), output: y)
+            expectClose(y, x.map { Foundation.tanh(Double($0)) }, "\(count) elements")
+        }
     }
 }

@@ -19,4 +19,7 @@ int ck_fma_vector_width(void);
 /// measured for about `seconds` with a register-only loop of independent FMAs; 0 without FMA.
 double ck_fma_peak_gflops(double seconds);
 
+/// y[i] = tanh(x[i]) for i < count, within 4 ulp (glibc's vector math library); y may be x.
+void ck_tanh(const float *x, float *y, long count);
+
 #endif
