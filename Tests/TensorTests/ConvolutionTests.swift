@@ -40,7 +40,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 /// empty are skipped. `gridCoverage` checks that every value of every axis is still present.
 enum ConvGrid {
     static let batches = [1, 3], channels = [1, 3, 5], sizes = Array(1...9), kernels = [1, 3, 4, 5]
-    static let strides = [1, 2], paddings = [0, 1, 2], outputPaddings = [0, 1], biases = [0, 1]
+    static let strides = [1, 2, 3], paddings = [0, 1, 2], outputPaddings = [0, 1], biases = [0, 1]
 
     private struct Stream {
         let values: [Int]
