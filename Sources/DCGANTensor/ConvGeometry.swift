@@ -1,3 +1,5 @@
+import CDCGANKernels
+
 /// The shape of a 2-D convolution with a square kernel, in PyTorch's terms.
 ///
 /// For `Conv2d`, `inChannels` are the image's channels and the output size is
@@ -42,90 +44,41 @@ public struct ConvGeometry: Sendable, Equatable, Codable {
 /// The column matrix has one row per (channel, ki, kj) and one column per (sample, oh, ow),
 /// `columnStride` elements apart, with the samples of a chunk side by side.
 enum Patches {
-    /// The output columns ow whose input column ow*s - p + kj lies inside 0..<width.
-    @inline(__always)
-    static func validRange(kernelOffset kj: Int, stride s: Int, padding p: Int, width: Int, outWidth: Int) -> Range<Int> {
-        // ow*s >= p - kj  and  ow*s <= width - 1 + p - kj
-        let low = max(0, (p - kj + s - 1) / s)
-        let high = width - 1 + p - kj < 0 ? 0 : min(outWidth, (width - 1 + p - kj) / s + 1)
-        return low..<max(low, high)
+    /// The C kernels' description of an unfold or fold.
+    static func shape(samples: Int, channels: Int, height: Int, width: Int, geometry g: ConvGeometry,
+                      outHeight: Int, outWidth: Int) -> ck_patch_shape {
+        ck_patch_shape(samples: Int32(samples), channels: Int32(channels), height: Int32(height), width: Int32(width),
+                       kernel: Int32(g.kernel), stride: Int32(g.stride), padding: Int32(g.padding),
+                       out_height: Int32(outHeight), out_width: Int32(outWidth))
     }
 
-    /// col[(c,ki,kj), n*P + (oh*Wo+ow)] = image[n, c, oh*s-p+ki, ow*s-p+kj] (0 outside).
+    /// col[(c,ki,kj), n*P + (oh*Wo+ow)] = image[n, c, oh*s-p+ki, ow*s-p+kj] (0 outside), split
+    /// over the threads by rows unless `serial` (`ck_unfold`).
     static func unfold(image: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
                        geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
                        columns: UnsafeMutablePointer<Float>, serial: Bool = false) {
-        let positions = outHeight * outWidth
-        let rowLength = samples * positions
-        let kk = g.kernel * g.kernel
-        let imageSize = height * width
+        let shape = shape(samples: samples, channels: channels, height: height, width: width, geometry: g,
+                          outHeight: outHeight, outWidth: outWidth)
         let image = UncheckedSendable(image), columns = UncheckedSendable(columns)
-        Parallelism.forEachChunk(channels * kk, costPerItem: rowLength, serial: serial) { rows in
-            for row in rows {
-                let c = row / kk, ki = (row % kk) / g.kernel, kj = row % g.kernel
-                let valid = validRange(kernelOffset: kj, stride: g.stride, padding: g.padding, width: width, outWidth: outWidth)
-                let shift = kj - g.padding
-                for n in 0..<samples {
-                    let source = image.value + (n * channels + c) * imageSize
-                    var target = columns.value + row * rowLength + n * positions
-                    for oh in 0..<outHeight {
-                        let ih = oh * g.stride - g.padding + ki
-                        if ih < 0 || ih >= height || valid.isEmpty {
-                            target.update(repeating: 0, count: outWidth)
-                        } else {
-                            let line = source + ih * width + shift
-                            if valid.lowerBound > 0 { target.update(repeating: 0, count: valid.lowerBound) }
-                            if g.stride == 1 {
-                                (target + valid.lowerBound).update(from: line + valid.lowerBound, count: valid.count)
-                            } else {
-                                // Wrapping products: an overflow check per element would keep this
-                                // gather from being unrolled (measured 5% of 64x64 training).
-                                for ow in valid { target[ow] = line[ow &* g.stride] }
-                            }
-                            if valid.upperBound < outWidth { (target + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound) }
-                        }
-                        target += outWidth
-                    }
-                }
-            }
+        Parallelism.forEachChunk(channels * g.kernel * g.kernel, costPerItem: samples * outHeight * outWidth,
+                                 serial: serial) { rows in
+            withUnsafePointer(to: shape) { ck_unfold(image.value, $0, columns.value, rows.lowerBound, rows.upperBound) }
         }
     }
 
     /// The adjoint of `unfold`: image[n, c, ih, iw] += every column entry that came from it.
-    /// The image is not cleared first.
+    /// The image is not cleared first. Split over the threads by channel (disjoint parts of the
+    /// image) unless `serial` (`ck_fold`).
     static func fold(columns: UnsafePointer<Float>, samples: Int, channels: Int, height: Int, width: Int,
                      geometry g: ConvGeometry, outHeight: Int, outWidth: Int,
                      image: UnsafeMutablePointer<Float>, serial: Bool = false) {
-        let positions = outHeight * outWidth
-        let rowLength = samples * positions
-        let kk = g.kernel * g.kernel
-        let imageSize = height * width
+        let shape = shape(samples: samples, channels: channels, height: height, width: width, geometry: g,
+                          outHeight: outHeight, outWidth: outWidth)
         let image = UncheckedSendable(image), columns = UncheckedSendable(columns)
-        // Split by channel: different channels write disjoint parts of the image.
-        Parallelism.forEachChunk(channels, costPerItem: kk * rowLength, serial: serial) { channelRange in
-            for c in channelRange {
-                for n in 0..<samples {
-                    let target = image.value + (n * channels + c) * imageSize
-                    for ki in 0..<g.kernel {
-                        for kj in 0..<g.kernel {
-                            let valid = validRange(kernelOffset: kj, stride: g.stride, padding: g.padding, width: width, outWidth: outWidth)
-                            if valid.isEmpty { continue }
-                            var source = columns.value + ((c * g.kernel + ki) * g.kernel + kj) * rowLength + n * positions
-                            for oh in 0..<outHeight {
-                                let ih = oh * g.stride - g.padding + ki
-                                if ih >= 0 && ih < height {
-                                    let line = target + ih * width + kj - g.padding
-                                    if g.stride == 1 {
-                                        for ow in valid { line[ow] += source[ow] }
-                                    } else {
-                                        for ow in valid { line[ow &* g.stride] += source[ow] }
-                                    }
-                                }
-                                source += outWidth
-                            }
-                        }
-                    }
-                }
+        Parallelism.forEachChunk(channels, costPerItem: g.kernel * g.kernel * samples * outHeight * outWidth,
+                                 serial: serial) { channelRange in
+            withUnsafePointer(to: shape) {
+                ck_fold(columns.value, $0, image.value, Int32(channelRange.lowerBound), Int32(channelRange.upperBound))
             }
         }
     }

@@ -33,7 +33,7 @@ struct ConvCase: Sendable, CustomTestStringConvertible {
 }
 
 /// A deterministic sample of the grid batch {1,3} x channels {1,3,5}^2 x sizes 1...9 (height and
-/// width apart) x kernel {1,3,4,5} x stride {1,2} x padding {0,1,2} x output padding {0,1} (< stride)
+/// width apart) x kernel {1,3,4,5} x stride {1,2,3} x padding {0,1,2} x output padding {0,1} (< stride)
 /// x bias: the full product (~10^5 points) is too slow for the Double references in a debug build.
 /// Each axis is drawn from its own stream of shuffled passes over its values, so every value of
 /// every axis recurs evenly and the axes are mixed at random; combinations whose output would be
@@ -69,6 +69,16 @@ enum ConvGrid {
     }
 
     static let convolutions = sample(transposed: false, count: 200, seed: 2015)
+    /// The DCGAN geometry (kernel 4, stride 2, padding 1), which the fold runs through a path of
+    /// its own when the image is exactly twice the positions wide: square and oblong sizes from
+    /// one position to 16, with odd sizes (the general path) beside them.
+    static let dcganGeometry = [false, true].flatMap { transposed in
+        [(1, 1), (1, 2), (2, 2), (3, 4), (4, 4), (5, 5), (6, 3), (8, 8), (16, 7)].enumerated().map { index, size in
+            let (height, width) = transposed ? size : (2 * size.0, 2 * size.1 + (index % 3 == 2 ? 1 : 0))
+            return ConvCase(transposed: transposed, batch: 3, inChannels: 3, outChannels: 5, height: height, width: width,
+                            kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: index % 2 == 0)
+        }
+    }
     static let transposedConvolutions = sample(transposed: true, count: 200, seed: 1511)
     /// The finite-difference checks of the references are slower: a prefix of each sample.
     static let convolutionsForFD = Array(convolutions.prefix(60))
@@ -164,7 +174,7 @@ func fastBackward(_ c: ConvCase, _ d: ConvData, wantInput: Bool = true, wantWeig
         }
     }
 
-    @Test(arguments: ConvGrid.convolutions + ConvGrid.transposedConvolutions)
+    @Test(arguments: ConvGrid.convolutions + ConvGrid.transposedConvolutions + ConvGrid.dcganGeometry)
     func forwardMatchesReference(_ c: ConvCase) {
         let d = ConvData(c, seed: 7)
         let expected = referenceForward(c, d.xd, d.wd, d.bd)
@@ -176,7 +186,7 @@ func fastBackward(_ c: ConvCase, _ d: ConvData, wantInput: Bool = true, wantWeig
         expectClose(fastForward(c, d), expected, "forward")
     }
 
-    @Test(arguments: ConvGrid.convolutions + ConvGrid.transposedConvolutions)
+    @Test(arguments: ConvGrid.convolutions + ConvGrid.transposedConvolutions + ConvGrid.dcganGeometry)
     func backwardMatchesReference(_ c: ConvCase) throws {
         let d = ConvData(c, seed: 8)
         let ref = referenceBackward(c, d.xd, d.wd, d.dyd)

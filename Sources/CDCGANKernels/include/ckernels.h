@@ -22,4 +22,20 @@ double ck_fma_peak_gflops(double seconds);
 /// y[i] = tanh(x[i]) for i < count, within 4 ulp (glibc's vector math library); y may be x.
 void ck_tanh(const float *x, float *y, long count);
 
+/// The sizes of an unfold or fold: `samples` images of `channels` x `height` x `width`, a square
+/// kernel moved by `stride` over the image padded by `padding`, reaching `out_height` x
+/// `out_width` positions.
+typedef struct {
+    int samples, channels, height, width, kernel, stride, padding, out_height, out_width;
+} ck_patch_shape;
+
+/// Rows [row_begin, row_end) of the column matrix of `image` (NCHW): row (c, ki, kj), column
+/// n * positions + oh * out_width + ow holds image[n, c, oh*stride - padding + ki, ow*stride -
+/// padding + kj], 0 outside the image.
+void ck_unfold(const float *image, const ck_patch_shape *shape, float *columns, long row_begin, long row_end);
+
+/// The adjoint of `ck_unfold` for channels [channel_begin, channel_end): adds every column entry
+/// to the image element it came from (the image is not cleared first).
+void ck_fold(const float *columns, const ck_patch_shape *shape, float *image, int channel_begin, int channel_end);
+
 #endif
