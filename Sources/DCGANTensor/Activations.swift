@@ -1,5 +1,4 @@
 import CDCGANKernels
-import Foundation
 
 /// The pointwise non-linearities of the DCGAN family.
 public enum ActivationKind: Sendable, Equatable, Codable {
@@ -15,20 +14,15 @@ public enum ActivationKind: Sendable, Equatable, Codable {
     case sigmoid
 }
 
-/// Fast pointwise activation kernels (Float, split over the cores).
+/// Fast pointwise activation kernels (Float, split over the cores; the loops are C's, see
+/// `ck_activation_forward`).
 public enum ActivationKernel {
     /// y = f(x), elementwise; `y` may be `x` itself.
     public static func forward(_ kind: ActivationKind, input: Tensor, output: Tensor) {
         let x = UncheckedSendable(input.pointer), y = UncheckedSendable(output.pointer)
+        let (code, parameter) = kind.kernelCode
         Parallelism.forEachChunk(input.count, costPerItem: 4) { range in
-            let x = x.value, y = y.value
-            switch kind {
-            case .relu: for i in range { y[i] = max(x[i], 0) }
-            case .leakyReLU(let slope): for i in range { y[i] = x[i] > 0 ? x[i] : slope * x[i] }
-            case .elu(let alpha): for i in range { y[i] = x[i] > 0 ? x[i] : alpha * (expf(x[i]) - 1) }
-            case .tanh: ck_tanh(x + range.lowerBound, y + range.lowerBound, range.count)
-            case .sigmoid: for i in range { y[i] = stableSigmoid(x[i]) }
-            }
+            ck_activation_forward(code, parameter, x.value + range.lowerBound, y.value + range.lowerBound, range.count)
         }
     }
 
@@ -38,23 +32,27 @@ public enum ActivationKernel {
     public static func backward(_ kind: ActivationKind, output: Tensor, outputGradient: Tensor, inputGradient: Tensor) {
         let y = UncheckedSendable(output.pointer)
         let dy = UncheckedSendable(outputGradient.pointer), dx = UncheckedSendable(inputGradient.pointer)
+        let (code, parameter) = kind.kernelCode
         Parallelism.forEachChunk(output.count, costPerItem: 4) { range in
-            let (y, dy, dx) = (y.value, dy.value, dx.value)
-            switch kind {
-            case .relu: for i in range { dx[i] = y[i] > 0 ? dy[i] : 0 }
-            case .leakyReLU(let slope): for i in range { dx[i] = y[i] > 0 ? dy[i] : slope * dy[i] }
-            case .elu(let alpha): for i in range { dx[i] = y[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha) }
-            case .tanh: for i in range { dx[i] = dy[i] * (1 - y[i] * y[i]) }
-            case .sigmoid: for i in range { dx[i] = dy[i] * y[i] * (1 - y[i]) }
-            }
+            let start = range.lowerBound
+            ck_activation_backward(code, parameter, y.value + start, dy.value + start, dx.value + start, range.count)
         }
     }
 }
 
-/// 1 / (1 + e^-x) without overflow for large |x|.
-@inlinable
-public func stableSigmoid(_ x: Float) -> Float {
-    if x >= 0 { return 1 / (1 + expf(-x)) }
-    let e = expf(x)
-    return e / (1 + e)
+extension ActivationKind {
+    /// The C kernels' name for this activation, and its slope or alpha (0 where there is none).
+    var kernelCode: (ck_activation, Float) {
+        switch self {
+        case .relu: (CK_RELU, 0)
+        case .leakyReLU(let slope): (CK_LEAKY_RELU, slope)
+        case .elu(let alpha): (CK_ELU, alpha)
+        case .tanh: (CK_TANH, 0)
+        case .sigmoid: (CK_SIGMOID, 0)
+        }
+    }
 }
+
+/// 1 / (1 + e^-x) without overflow for large |x| (the activation kernel's, for one value).
+@inlinable
+public func stableSigmoid(_ x: Float) -> Float { ck_stable_sigmoid(x) }

@@ -38,4 +38,21 @@ void ck_unfold(const float *image, const ck_patch_shape *shape, float *columns, 
 /// to the image element it came from (the image is not cleared first).
 void ck_fold(const float *columns, const ck_patch_shape *shape, float *image, int channel_begin, int channel_end);
 
+/// The activations `ck_activation_forward` and `ck_activation_backward` know.
+typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activation;
+
+/// 1 / (1 + e^-x) without overflow for large |x|.
+static inline float ck_stable_sigmoid(float x) {
+    if (x >= 0) return 1 / (1 + __builtin_expf(-x));
+    float e = __builtin_expf(x);
+    return e / (1 + e);
+}
+
+/// y[i] = f(x[i]) for i < count; `parameter` is LeakyReLU's slope or ELU's alpha. y may be x.
+void ck_activation_forward(ck_activation kind, float parameter, const float *x, float *y, long count);
+
+/// dx[i] = dy[i] * f'(x[i]), written from the output y alone; dx may be dy.
+void ck_activation_backward(ck_activation kind, float parameter, const float *y, const float *dy, float *dx,
+                            long count);
+
 #endif
