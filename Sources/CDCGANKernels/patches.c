@@ -6,7 +6,6 @@
 
 #include "ckernels.h"
 
-#include <string.h>
 
 // Function multi-versioning needs the ELF loader's indirect functions (Linux on x86-64).
 #if defined(__x86_64__) && defined(__ELF__)
@@ -42,21 +41,23 @@ void ck_unfold(const float *image, const ck_patch_shape *g, float *columns, long
             float *target = columns + row * row_length + n * positions;
             for (int oh = 0; oh < g->out_height; oh++, target += ow_count) {
                 const int ih = oh * s - p + ki;
+                // Plain loops rather than memset and memcpy: rows are often 4 to 16 floats long,
+                // where a library call costs more than the copy.
                 if (ih < 0 || ih >= g->height || lo >= hi) {
-                    memset(target, 0, sizeof(float) * (size_t)ow_count);
+                    for (int o = 0; o < ow_count; o++) target[o] = 0;
                     continue;
                 }
                 const float *line = source + (long)ih * g->width;
-                memset(target, 0, sizeof(float) * (size_t)lo);
+                for (int o = 0; o < lo; o++) target[o] = 0;
                 if (s == 1) {
-                    memcpy(target + lo, line + lo + shift, sizeof(float) * (size_t)(hi - lo));
+                    for (int o = lo; o < hi; o++) target[o] = line[o + shift];
                 } else if (s == 2) {
                     // A constant stride lets the vectoriser load pairs and keep the even lanes.
                     for (int o = lo; o < hi; o++) target[o] = line[2 * o + shift];
                 } else {
                     for (int o = lo; o < hi; o++) target[o] = line[o * s + shift];
                 }
-                memset(target + hi, 0, sizeof(float) * (size_t)(ow_count - hi));
+                for (int o = hi; o < ow_count; o++) target[o] = 0;
             }
         }
     }
