@@ -53,13 +53,20 @@ int ck_fma_vector_width(void) {
 double ck_fma_peak_gflops(double seconds) {
     int width = ck_fma_vector_width();
     if (width == 0) return 0;
-    long rounds = 0;
-    double start = now_seconds(), elapsed = 0;
-    // Whole batches until the time is spent; the first batch also wakes the vector units.
-    do {
-        if (width == 16) rounds_avx512(ROUNDS); else rounds_avx2(ROUNDS);
-        rounds += ROUNDS;
-        elapsed = now_seconds() - start;
-    } while (elapsed < seconds);
-    return (double)rounds * CHAINS * width * 2 / elapsed / 1e9;
+    // The best of five slices: on a shared machine a neighbour's burst can take part of any one
+    // slice, and the peak is what the core does when it is not taken away.
+    double best = 0;
+    for (int slice = 0; slice < 5; slice++) {
+        long rounds = 0;
+        double start = now_seconds(), elapsed = 0;
+        // Whole batches until the slice is spent; the first batch also wakes the vector units.
+        do {
+            if (width == 16) rounds_avx512(ROUNDS); else rounds_avx2(ROUNDS);
+            rounds += ROUNDS;
+            elapsed = now_seconds() - start;
+        } while (elapsed < seconds / 5);
+        double rate = (double)rounds * CHAINS * width * 2 / elapsed / 1e9;
+        if (rate > best) best = rate;
+    }
+    return best;
 }

@@ -16,7 +16,8 @@ void ck_sgemm_avx512(bool trans_a, bool trans_b, int m, int n, int k, float alph
 int ck_fma_vector_width(void);
 
 /// The fp32 FMA rate of the calling thread's core in GFLOP/s (an FMA counts as two operations),
-/// measured for about `seconds` with a register-only loop of independent FMAs; 0 without FMA.
+/// measured for about `seconds` with a register-only loop of independent FMAs (the best of five
+/// slices of that time); 0 without FMA.
 double ck_fma_peak_gflops(double seconds);
 
 /// y[i] = tanh(x[i]) for i < count, within 4 ulp (glibc's vector math library); y may be x.
