@@ -5,14 +5,9 @@
 // so an activation can overwrite its input and the gradient the one it is given.
 
 #include "ckernels.h"
+#include "clones.h"
 
 #include <math.h>
-
-#if defined(__x86_64__) && defined(__ELF__)
-#define CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CLONES
-#endif
 
 CLONES
 void ck_activation_forward(ck_activation kind, float parameter, const float *x, float *y, long count) {

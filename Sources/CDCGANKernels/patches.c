@@ -5,14 +5,7 @@
 // strided gathers and scatters of stride-2 convolutions stay scalar there.
 
 #include "ckernels.h"
-
-
-// Function multi-versioning needs the ELF loader's indirect functions (Linux on x86-64).
-#if defined(__x86_64__) && defined(__ELF__)
-#define CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CLONES
-#endif
+#include "clones.h"
 
 // The output columns ow whose input column ow*s - p + kj lies inside 0..<width: [*low, *high).
 static inline void valid_columns(const ck_patch_shape *g, int kj, int *low, int *high) {

@@ -12,19 +12,8 @@
 __m128 _ZGVbN4v_tanhf(__m128 x);
 __attribute__((target("avx2"))) __m256 _ZGVdN8v_tanhf(__m256 x);
 
-__attribute__((target("avx2")))
-static void tanh_avx2(const float *x, float *y, long count) {
-    long i = 0;
-    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, _ZGVdN8v_tanhf(_mm256_loadu_ps(x + i)));
-    if (i < count) {
-        // The tail goes through a zero-padded vector, so no lane reads past the arrays.
-        float tail[8] = {0};
-        memcpy(tail, x + i, sizeof(float) * (size_t)(count - i));
-        _mm256_storeu_ps(tail, _ZGVdN8v_tanhf(_mm256_loadu_ps(tail)));
-        memcpy(y + i, tail, sizeof(float) * (size_t)(count - i));
-    }
-}
-
+// Any count: whole vectors, then the tail through a zero-padded vector so that no lane reads
+// past the arrays.
 static void tanh_sse2(const float *x, float *y, long count) {
     long i = 0;
     for (; i + 4 <= count; i += 4) _mm_storeu_ps(y + i, _ZGVbN4v_tanhf(_mm_loadu_ps(x + i)));
@@ -36,11 +25,16 @@ static void tanh_sse2(const float *x, float *y, long count) {
     }
 }
 
+// Whole 8-lane vectors; the last 0-7 elements go through the SSE2 loop.
+__attribute__((target("avx2")))
+static void tanh_avx2(const float *x, float *y, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(y + i, _ZGVdN8v_tanhf(_mm256_loadu_ps(x + i)));
+    tanh_sse2(x + i, y + i, count - i);
+}
+
 void ck_tanh(const float *x, float *y, long count) {
-    static int has_avx2 = -1;
-    if (has_avx2 < 0) {
-        __builtin_cpu_init();
-        has_avx2 = __builtin_cpu_supports("avx2");
-    }
-    if (has_avx2) tanh_avx2(x, y, count); else tanh_sse2(x, y, count);
+    // Asked on every call (once per thread's chunk): a cached answer would be a shared write.
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) tanh_avx2(x, y, count); else tanh_sse2(x, y, count);
 }
