@@ -15,6 +15,9 @@ public final class ConvWorkspace: @unchecked Sendable {
     /// The path the last call with this workspace took, for tests to assert (nil after a
     /// transposed backward asked for the bias gradient alone, which makes no product).
     var lastPath: ConvolutionPath?
+    /// The path of the last backward's input gradient when it took its own (Winograd's), else nil:
+    /// `lastPath` then tells the weight gradient's.
+    var lastInputGradientPath: ConvolutionPath?
     /// Empty scratch: buffers are allocated on first use and kept for the next call.
     public init() {}
 }
@@ -89,6 +92,14 @@ public enum Conv2DKernel: ConvolutionKernel {
             workspace.lastPath = .matrixProduct
             return
         }
+        if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
+            workspace.unfoldedInput = nil
+            workspace.lastPath = Winograd.convolve(transposed: false, input: input.pointer, samples: n, inChannels: cin,
+                                                   height: h, width: w, weight: weight.pointer, bias: bias?.pointer,
+                                                   output: output.pointer, outChannels: cout, outHeight: ho, outWidth: wo,
+                                                   workspace: workspace)
+            return
+        }
         if workspace.policy.usesPerSample(positions: positions) {
             workspace.lastPath = .perSample
             PerSample.convForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
@@ -118,6 +129,20 @@ public enum Conv2DKernel: ConvolutionKernel {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[0], outputGradient.shape[2], outputGradient.shape[3])
         let k = cin * g.kernel * g.kernel, positions = ho * wo
+        var inputGradient = inputGradient
+        workspace.lastInputGradientPath = nil
+        if let dx = inputGradient, workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
+            // The adjoint of Conv2d is ConvTranspose2d with the same weight read as [in, out, k, k].
+            workspace.lastInputGradientPath = Winograd.convolve(
+                transposed: true, input: outputGradient.pointer, samples: n, inChannels: cout, height: ho, width: wo,
+                weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: h, outWidth: w,
+                workspace: workspace)
+            inputGradient = nil
+            if weightGradient == nil && biasGradient == nil {
+                workspace.lastPath = nil
+                return
+            }
+        }
         if coversWholeImage(g, height: h, width: w) {
             let dy = outputGradient.pointer
             if let bias = biasGradient { for s in 0..<n { for o in 0..<cout { bias[o] += dy[s * cout + o] } } }
@@ -209,6 +234,13 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             workspace.lastPath = .matrixProduct
             return
         }
+        if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
+            workspace.lastPath = Winograd.convolve(transposed: true, input: input.pointer, samples: n, inChannels: cin,
+                                                   height: hi, width: wi, weight: weight.pointer, bias: bias?.pointer,
+                                                   output: output.pointer, outChannels: cout, outHeight: ho, outWidth: wo,
+                                                   workspace: workspace)
+            return
+        }
         if workspace.policy.usesPerSample(positions: positions) {
             workspace.lastPath = .perSample
             PerSample.transposedForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
@@ -248,6 +280,16 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             for s in 0..<n {
                 accumulateRowSums(outputGradient.pointer + s * cout * ho * wo, rows: cout, length: ho * wo, into: bias.pointer)
             }
+        }
+        var inputGradient = inputGradient
+        workspace.lastInputGradientPath = nil
+        if let dx = inputGradient, workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
+            // The adjoint of ConvTranspose2d is Conv2d with the same weight read as [out, in, k, k].
+            workspace.lastInputGradientPath = Winograd.convolve(
+                transposed: false, input: outputGradient.pointer, samples: n, inChannels: cout, height: ho, width: wo,
+                weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: hi, outWidth: wi,
+                workspace: workspace)
+            inputGradient = nil
         }
         if inputGradient == nil && weightGradient == nil {
             workspace.lastPath = nil

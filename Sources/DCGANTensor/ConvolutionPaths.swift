@@ -11,6 +11,27 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     var cacheBudget = 2 << 20
     /// Positions per sample from which the per-sample path is taken (see `PerSample`).
     var perSampleMinimumPositions = PerSample.minimumPositions
+    /// Whether kernel-4, stride-2, padding-1 convolutions (and the input gradients of both
+    /// kinds) take the Winograd path.
+    var winograd = true
+    /// Floats of Winograd's blocked input per chunk of samples.
+    var winogradBudget = 2 << 20
+    /// Bytes of one thread's transformed input and products per block of tiles (its L2 cache).
+    var winogradBlockBytes = 384 << 10
+    /// Bytes of transformed weight above which Winograd's blocks grow (see `Winograd.tilesPerBlock`).
+    var winogradWeightBytes = 8 << 20
+    /// Whether the Winograd products take the AVX2 kernel where the processor has it (tests turn
+    /// it off to check the plain one).
+    var winogradVectorKernel = true
+
+    /// Channels both sides need for the Winograd path: with fewer, the transformed input outgrows
+    /// the column matrix and the products are too thin to run fast (G's RGB output layer).
+    var winogradMinimumChannels = 16
+
+    /// True when a convolution of geometry `g` from `inChannels` to `outChannels` takes the Winograd path.
+    func usesWinograd(_ g: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {
+        winograd && Winograd.fits(g) && min(inChannels, outChannels) >= winogradMinimumChannels
+    }
 
     /// True when maps of `positions` positions take the per-sample path.
     func usesPerSample(positions: Int) -> Bool { positions >= perSampleMinimumPositions }
@@ -26,6 +47,8 @@ enum ConvolutionPath: Equatable, Sendable {
     /// backward makes the input gradient's columns `gradientSamples` samples at a time within a
     /// chunk (0 elsewhere) and says whether it reused the forward's unfolded input.
     case batched(samples: Int, chunks: Int, gradientSamples: Int = 0, reusedColumns: Bool = false)
+    /// Winograd's transforms and 36 matrix products per chunk, over `chunks` chunks of `samples` samples.
+    case winograd(samples: Int, chunks: Int)
 }
 
 /// How many samples a convolution processes per matrix product: all `total` when their column

@@ -8,7 +8,10 @@ struct PathCase: Sendable, CustomTestStringConvertible {
     var conv: ConvCase
     var policy = ConvolutionPathPolicy()
     var forward: ConvolutionPath
-    var backward: ConvolutionPath
+    /// The weight gradient's path (and the input gradient's, unless `inputGradient` says otherwise).
+    var backward: ConvolutionPath?
+    /// The input gradient's own path (Winograd's), if it takes one.
+    var inputGradient: ConvolutionPath?
 
     var testDescription: String { "\(name): \(conv.testDescription)" }
 }
@@ -40,6 +43,50 @@ enum PathGrid {
         return p
     }
 
+    /// A policy that sends kernel-4, stride-2, padding-1 convolutions of any width to Winograd.
+    static func winograd(budget: Int? = nil, blockBytes: Int? = nil, weightBytes: Int? = nil,
+                         vector: Bool = true) -> ConvolutionPathPolicy {
+        var p = ConvolutionPathPolicy()
+        p.winogradMinimumChannels = 1
+        if let budget { p.winogradBudget = budget }
+        if let blockBytes { p.winogradBlockBytes = blockBytes }
+        if let weightBytes { p.winogradWeightBytes = weightBytes }
+        p.winogradVectorKernel = vector
+        return p
+    }
+
+    /// 9x7 -> 4x3 (2 x 2 tiles per sample), channels padded from 3 to 8 and from 5 to 16.
+    static let down = ConvCase(transposed: false, batch: 5, inChannels: 3, outChannels: 5, height: 9, width: 7,
+                               kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
+    /// 3x5 -> 6x10, no output padding.
+    static let up = ConvCase(transposed: true, batch: 5, inChannels: 5, outChannels: 3, height: 3, width: 5,
+                             kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
+
+    /// Winograd's forward and input gradient on odd shapes, with each of its choices forced: the
+    /// plain product kernel, chunks of one sample, blocks of 6 tiles (the last one partial), and
+    /// the blocks a transformed weight too large for the cache asks for. The weight gradient
+    /// keeps the column lowering (and, after a Winograd forward, unfolds the input itself).
+    static let winogradCases: [PathCase] = {
+        let whole = ConvolutionPath.winograd(samples: 5, chunks: 1), single = ConvolutionPath.winograd(samples: 1, chunks: 5)
+        let columns = ConvolutionPath.batched(samples: 5, chunks: 1)
+        var cases: [PathCase] = []
+        for c in [down, convT, up] {
+            let name = c.transposed ? "convT winograd" : "conv winograd"
+            cases += [
+                PathCase(name: name, conv: c, policy: winograd(), forward: whole, backward: columns, inputGradient: whole),
+                PathCase(name: "\(name) plain kernel", conv: c, policy: winograd(vector: false), forward: whole,
+                         backward: columns, inputGradient: whole),
+                PathCase(name: "\(name) one sample per chunk", conv: c, policy: winograd(budget: 1), forward: single,
+                         backward: columns, inputGradient: single),
+                PathCase(name: "\(name) blocks of 6 tiles", conv: c, policy: winograd(blockBytes: 1), forward: whole,
+                         backward: columns, inputGradient: whole),
+                PathCase(name: "\(name) large weight", conv: c, policy: winograd(weightBytes: 0), forward: whole,
+                         backward: columns, inputGradient: whole),
+            ]
+        }
+        return cases
+    }()
+
     static let cases: [PathCase] = {
         let (c, t) = (columnFloatsPerSample(conv), columnFloatsPerSample(convT))
         return [
@@ -67,6 +114,7 @@ enum PathGrid {
                                     kernel: 5, stride: 1, padding: 0, outputPadding: 0, bias: true),
                      policy: policy(perSampleFrom: 1), forward: .matrixProduct, backward: .matrixProduct),
 
+            // Kernel 4, stride 2, padding 1, but 3 and 2 channels: below Winograd's 16, so the columns.
             PathCase(name: "convT whole batch", conv: convT, forward: .batched(samples: 5, chunks: 1),
                      backward: .batched(samples: 5, chunks: 1)),
             // The path of the default 28x28 generator's 7x7 -> 14x14 layer (chunks of 41 at batch 128).
@@ -91,7 +139,7 @@ enum PathGrid {
     /// Each forced path against the Double reference, forward and backward, with the path it ran.
     /// Forward and backward share the input tensor and the workspace, as a layer's passes do, so
     /// a whole-batch Conv2d backward takes the forward's unfolded columns.
-    @Test(arguments: PathGrid.cases)
+    @Test(arguments: PathGrid.cases + PathGrid.winogradCases)
     func forcedPathMatchesReference(_ p: PathCase) {
         let c = p.conv, d = ConvData(c, seed: 21)
         let kernel: any ConvolutionKernel.Type = c.transposed ? ConvTranspose2DKernel.self : Conv2DKernel.self
@@ -110,6 +158,7 @@ enum PathGrid {
         kernel.backward(input: x, weight: w, outputGradient: dy, geometry: c.geometry, inputGradient: dx,
                         weightGradient: dw, biasGradient: db, workspace: workspace)
         #expect(workspace.lastPath == p.backward, "backward path")
+        #expect(workspace.lastInputGradientPath == p.inputGradient, "input gradient path")
         let ref = referenceBackward(c, d.xd, d.wd, d.dyd)
         expectClose(dx, ref.dx, "input gradient")
         expectClose(dw, zip(d.w0, ref.dw).map { Double($0) + $1 }, "weight gradient (accumulated)")
@@ -126,6 +175,20 @@ enum PathGrid {
         expectIdentical(again.dx?.array, dx!.array, "input gradient")
         expectIdentical(again.dw?.array, dw!.array, "weight gradient")
         expectIdentical(again.db?.array, db!.array, "bias gradient")
+    }
+
+    /// Winograd is the default for kernel 4, stride 2, padding 1 from 16 channels on both sides
+    /// (G's RGB output layer and D's RGB input layer keep the columns), and for nothing else.
+    @Test(arguments: [false, true])
+    func winogradFromSixteenChannels(transposed: Bool) {
+        for (inChannels, outChannels, kernel, taken) in [(16, 16, 4, true), (15, 16, 4, false), (16, 15, 4, false), (16, 16, 3, false)] {
+            let c = ConvCase(transposed: transposed, batch: 2, inChannels: inChannels, outChannels: outChannels, height: 5,
+                             width: 6, kernel: kernel, stride: 2, padding: 1, outputPadding: 0, bias: false)
+            let workspace = ConvWorkspace()
+            let d = ConvData(c, seed: 24)
+            expectClose(fastForward(c, d, workspace: workspace), referenceForward(c, d.xd, d.wd, nil), "forward")
+            if case .winograd = workspace.lastPath { #expect(taken, "\(c.testDescription)") } else { #expect(!taken, "\(c.testDescription)") }
+        }
     }
 
     /// The defaults are today's measured values, and the per-sample threshold falls between

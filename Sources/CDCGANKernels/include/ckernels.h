@@ -39,6 +39,47 @@ void ck_unfold(const float *image, const ck_patch_shape *shape, float *columns, 
 /// to the image element it came from (the image is not cleared first).
 void ck_fold(const float *columns, const ck_patch_shape *shape, float *image, int channel_begin, int channel_end);
 
+/// One Winograd pass of a kernel-4, stride-2, padding-1 convolution over `samples` images (see
+/// winograd.c): the input is `in_channels` x `height` x `width`, the output `out_channels` x
+/// `out_height` x `out_width`, in tiles of 2 x 2 positions of the small side (ConvTranspose2d's
+/// input, Conv2d's output), `tiles_y` x `tiles_x` per image, numbered (sample, row, column).
+/// `transposed` is 1 for ConvTranspose2d (weight [in, out, 4, 4]), 0 for Conv2d (weight
+/// [out, in, 4, 4]). Channels are padded to multiples of 8 (`in_padded`) and 16 (`out_padded`); the
+/// blocked input is [samples][in_padded / 8][patch_height][patch_width][8] with the image at
+/// (1, 1); point p's plane of the transformed input starts at p * input_plane and of the
+/// products at p * product_plane (a pad keeps the 36 planes off the same cache sets).
+typedef struct {
+    int samples, in_channels, out_channels, height, width, out_height, out_width, tiles_y, tiles_x, transposed;
+    int in_padded, out_padded, patch_height, patch_width;
+    long input_plane, product_plane;
+} ck_winograd_shape;
+
+/// Output channels [out_begin, out_end) (up to out_padded) of the transformed weight, zero for
+/// padded channels: for each of the 36 points, panels of 16 output channels, [out_padded / 16][in_padded][16].
+void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, float *u, int out_begin, int out_end);
+
+/// Items [item_begin, item_end) of the blocked input, an item being one sample's block of eight
+/// channels; everything outside the image is 0.
+void ck_winograd_block_input(const ck_winograd_shape *shape, const float *input, float *blocked, long item_begin,
+                             long item_end);
+
+/// Tiles [tile_begin, tile_end) of the transformed input v [36][tile - tile_begin][in_padded].
+void ck_winograd_input(const ck_winograd_shape *shape, const float *blocked, float *v, long tile_begin, long tile_end);
+
+/// The output (NCHW, overwritten) of tiles [tile_begin, tile_end) from the products
+/// m [36][tile - tile_begin][out_padded], plus `bias` (may be NULL).
+void ck_winograd_output(const ck_winograd_shape *shape, const float *m, const float *bias, float *output,
+                        long tile_begin, long tile_end);
+
+/// True when the processor has AVX2 and FMA (`ck_winograd_multiply`'s vector kernel).
+bool ck_has_avx2_fma(void);
+
+/// For each of the 36 points p: m[p] (rows x out_padded) = v[p] (rows x in_padded) * u[p] (the
+/// panels of `ck_winograd_weights`), planes v_plane and m_plane apart; `rows` a multiple of 6.
+/// `vector` picks the AVX2 kernel (only where `ck_has_avx2_fma()`), else plain C.
+void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float *v, long v_plane, const float *u,
+                          float *m, long m_plane, bool vector);
+
 /// The activations `ck_activation_forward` and `ck_activation_backward` know.
 typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activation;
 

@@ -1,0 +1,204 @@
+// Winograd transforms for the DCGAN geometry (kernel 4, stride 2, padding 1), both ways.
+//
+// Along one axis, both Conv2d's and ConvTranspose2d's outputs split into two phases, and each
+// phase is a stride-1 correlation with two of the kernel's four taps. Winograd's F(2,2) computes
+// two outputs of a two-tap correlation from three inputs with three products instead of four:
+//   d' = (d0 - d1, d1, d2 - d1),  g' = (g0, g0 + g1, g1),  y = (m0 + m1, m1 + m2) with m = d' g'.
+// On a 2-D tile the two phases per axis make 6 x 6 = 36 transformed points, and every point is
+// one matrix product over channels (out x in times in x tiles): 36 products where the direct
+// convolution makes 64 per tile, 1.78 times fewer multiplications. The transforms only add and
+// subtract, so they lose no more precision than the direct sums.
+//
+// A tile is two by two of the small side's positions: ConvTranspose2d's input (it writes the
+// 4 x 4 output block above them) or Conv2d's output (it reads the 6 x 6 input block under them).
+// The transforms work on eight channels at once (one AVX2 vector): the input is first copied
+// into blocks of eight channels with a zero border, and the transformed input and products keep
+// the channels innermost ([point][tile][channel]), so every load and store is a whole vector.
+
+#include "ckernels.h"
+#include "clones.h"
+
+// Per phase, the input positions of the three transformed values relative to the patch origin
+// (the tile's first input row or column minus one), and the kernel taps of the two-tap filter.
+// ConvTranspose2d: y[2i] = x[i-1] w3 + x[i] w1 (even outputs), y[2i+1] = x[i] w2 + x[i+1] w0 (odd).
+static const int up_rows[2][3] = {{0, 1, 2}, {1, 2, 3}};
+static const int up_taps[2][2] = {{3, 1}, {2, 0}};
+// Conv2d: y[o] = x[2o] w1 + x[2o+2] w3 (even inputs) + x[2o-1] w0 + x[2o+1] w2 (odd inputs).
+static const int down_rows[2][3] = {{1, 3, 5}, {0, 2, 4}};
+static const int down_taps[2][2] = {{1, 3}, {0, 2}};
+
+// The loops below are written once and inlined into each direction with its constants (the
+// stride between tiles, the patch side, the phase rows), so that the index arithmetic folds.
+#define INLINE static inline __attribute__((always_inline))
+
+// Eight channels; aligned(4) lets a vector be loaded from any float.
+typedef float lanes __attribute__((vector_size(32), aligned(4)));
+
+CLONES
+void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int out_begin, int out_end) {
+    const int (*taps)[2] = g->transposed ? up_taps : down_taps;
+    // ConvTranspose2d's weight is [in, out, 4, 4], Conv2d's [out, in, 4, 4].
+    const long out_stride = g->transposed ? 16 : (long)g->in_channels * 16;
+    const long in_stride = g->transposed ? (long)g->out_channels * 16 : 16;
+    const long plane = (long)g->in_padded * g->out_padded;
+    const int real_end = out_end < g->out_channels ? out_end : g->out_channels;
+    for (int i = 0; i < g->in_padded; i++) {
+        const int real = i < g->in_channels ? real_end : out_begin;
+        for (int py = 0; py < 2; py++) {
+            for (int px = 0; px < 2; px++) {
+                // G k G^T with G = [1 0; 1 1; 0 1]: the 2 x 2 taps of this phase pair to 3 x 3 points.
+                const float *k = weight + i * in_stride;
+                const int k00 = taps[py][0] * 4 + taps[px][0], k01 = taps[py][0] * 4 + taps[px][1];
+                const int k10 = taps[py][1] * 4 + taps[px][0], k11 = taps[py][1] * 4 + taps[px][1];
+                // Output channel o of input channel i sits in panel o / 16 at row i, lane o % 16.
+                float *t = u + (long)(py * 18 + px * 3) * plane + (long)i * 16;
+                float *t0 = t, *t1 = t + plane, *t2 = t + 2 * plane;
+                float *t3 = t + 6 * plane, *t4 = t + 7 * plane, *t5 = t + 8 * plane;
+                float *t6 = t + 12 * plane, *t7 = t + 13 * plane, *t8 = t + 14 * plane;
+                for (int o = out_begin; o < out_end; o++) {
+                    const long at = (long)(o / 16) * g->in_padded * 16 + o % 16;
+                    if (o >= real) {
+                        t0[at] = t1[at] = t2[at] = t3[at] = t4[at] = t5[at] = t6[at] = t7[at] = t8[at] = 0;
+                        continue;
+                    }
+                    const float *w = k + o * out_stride;
+                    const float a0 = w[k00], a1 = w[k01], c0 = w[k10], c1 = w[k11];
+                    const float b0 = a0 + c0, b1 = a1 + c1;
+                    t0[at] = a0; t1[at] = a0 + a1; t2[at] = a1;
+                    t3[at] = b0; t4[at] = b0 + b1; t5[at] = b1;
+                    t6[at] = c0; t7[at] = c0 + c1; t8[at] = c1;
+                }
+            }
+        }
+    }
+}
+
+CLONES
+void ck_winograd_block_input(const ck_winograd_shape *g, const float *input, float *blocked, long item_begin,
+                             long item_end) {
+    const int blocks = g->in_padded / 8, ph = g->patch_height, pw = g->patch_width;
+    const long image = (long)g->height * g->width;
+    for (long item = item_begin; item < item_end; item++) {
+        const long n = item / blocks;
+        const int block = (int)(item % blocks);
+        float *target = blocked + item * ph * pw * 8;
+        for (long e = 0; e < (long)ph * pw * 8; e++) target[e] = 0;
+        for (int l = 0; l < 8; l++) {
+            const int c = block * 8 + l;
+            if (c >= g->in_channels) break;
+            const float *x = input + (n * g->in_channels + c) * image;
+            // Image (y, x) sits at (y + 1, x + 1): a zero border of one above and to the left.
+            for (int y = 0; y < g->height && y + 1 < ph; y++) {
+                float *line = target + ((long)(y + 1) * pw + 1) * 8 + l;
+                const int width = g->width + 1 < pw ? g->width : pw - 1;
+                for (int xx = 0; xx < width; xx++) line[xx * 8] = x[(long)y * g->width + xx];
+            }
+        }
+    }
+}
+
+INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
+                            const int step, const int side, const int rows[2][3]) {
+    const int blocks = g->in_padded / 8, ph = g->patch_height, pw = g->patch_width;
+    const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->input_plane;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long n = t / per_sample;
+        const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
+        for (int block = 0; block < blocks; block++) {
+            const float *patch = blocked + ((((n * blocks + block) * ph) + (long)ty * step) * pw + (long)tx * step) * 8;
+            lanes mixed[6][6];
+            for (int py = 0; py < 2; py++) {
+                const float *d0 = patch + (long)rows[py][0] * pw * 8, *d1 = patch + (long)rows[py][1] * pw * 8;
+                const float *d2 = patch + (long)rows[py][2] * pw * 8;
+                for (int b = 0; b < side; b++) {
+                    const lanes a0 = *(const lanes *)(d0 + b * 8), a1 = *(const lanes *)(d1 + b * 8);
+                    const lanes a2 = *(const lanes *)(d2 + b * 8);
+                    mixed[py * 3][b] = a0 - a1;
+                    mixed[py * 3 + 1][b] = a1;
+                    mixed[py * 3 + 2][b] = a2 - a1;
+                }
+            }
+            float *target = v + (t - tile_begin) * g->in_padded + block * 8;
+            for (int r = 0; r < 6; r++) {
+                for (int px = 0; px < 2; px++) {
+                    const lanes a0 = mixed[r][rows[px][0]], a1 = mixed[r][rows[px][1]], a2 = mixed[r][rows[px][2]];
+                    float *point = target + (long)(r * 6 + px * 3) * plane;
+                    *(lanes *)point = a0 - a1;
+                    *(lanes *)(point + plane) = a1;
+                    *(lanes *)(point + 2 * plane) = a2 - a1;
+                }
+            }
+        }
+    }
+}
+
+CLONES
+void ck_winograd_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end) {
+    if (g->transposed) {
+        transform_input(g, blocked, v, tile_begin, tile_end, 2, 4, up_rows);
+    } else {
+        transform_input(g, blocked, v, tile_begin, tile_end, 4, 6, down_rows);
+    }
+}
+
+INLINE void transform_output(const ck_winograd_shape *g, const float *m, const float *bias, float *output,
+                             long tile_begin, long tile_end, const int transposed) {
+    const int blocks = g->out_padded / 8;
+    const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->product_plane;
+    const long image = (long)g->out_height * g->out_width;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long n = t / per_sample;
+        const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
+        for (int block = 0; block < blocks; block++) {
+            const float *source = m + (t - tile_begin) * g->out_padded + block * 8;
+            lanes b = {0};
+            const int count = g->out_channels - block * 8 < 8 ? g->out_channels - block * 8 : 8;
+            for (int l = 0; l < count; l++) b[l] = bias ? bias[block * 8 + l] : 0;
+            // Outputs of the tile: 4 x 4 for ConvTranspose2d (phase (py, px) at (2a + py, 2e + px)), 2 x 2 for Conv2d.
+            lanes out[4][4];
+            for (int a = 0; a < 4; a++) {
+                for (int e = 0; e < 4; e++) out[a][e] = b;
+            }
+            for (int py = 0; py < 2; py++) {
+                for (int px = 0; px < 2; px++) {
+                    lanes q[3][3];
+                    for (int i = 0; i < 3; i++) {
+                        for (int j = 0; j < 3; j++) q[i][j] = *(const lanes *)(source + (long)((py * 3 + i) * 6 + px * 3 + j) * plane);
+                    }
+                    for (int a = 0; a < 2; a++) {
+                        const lanes r0 = q[a][0] + q[a + 1][0], r1 = q[a][1] + q[a + 1][1], r2 = q[a][2] + q[a + 1][2];
+                        if (transposed) {
+                            out[2 * a + py][px] += r0 + r1;
+                            out[2 * a + py][2 + px] += r1 + r2;
+                        } else {
+                            out[a][0] += r0 + r1;
+                            out[a][1] += r1 + r2;
+                        }
+                    }
+                }
+            }
+            const int span = transposed ? 4 : 2;
+            float *y = output + (n * g->out_channels + block * 8) * image;
+            for (int a = 0; a < span; a++) {
+                const int yy = ty * span + a;
+                if (yy >= g->out_height) break;
+                for (int e = 0; e < span; e++) {
+                    const int xx = tx * span + e;
+                    if (xx >= g->out_width) break;
+                    float *pixel = y + (long)yy * g->out_width + xx;
+                    for (int l = 0; l < count; l++) pixel[l * image] = out[a][e][l];
+                }
+            }
+        }
+    }
+}
+
+CLONES
+void ck_winograd_output(const ck_winograd_shape *g, const float *m, const float *bias, float *output, long tile_begin,
+                        long tile_end) {
+    if (g->transposed) {
+        transform_output(g, m, bias, output, tile_begin, tile_end, 1);
+    } else {
+        transform_output(g, m, bias, output, tile_begin, tile_end, 0);
+    }
+}
