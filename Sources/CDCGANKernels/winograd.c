@@ -34,39 +34,35 @@ static const int down_taps[2][2] = {{1, 3}, {0, 2}};
 // Eight channels; aligned(4) lets a vector be loaded from any float.
 typedef float lanes __attribute__((vector_size(32), aligned(4)));
 
+// Walks the output in its own order (panel, input channel, lane), so that each of the 36
+// points' planes is written 16 floats at a time, and a transposed weight is read along its rows.
 CLONES
-void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int out_begin, int out_end) {
+void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin, int panel_end) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
     // ConvTranspose2d's weight is [in, out, 4, 4], Conv2d's [out, in, 4, 4].
     const long out_stride = g->transposed ? 16 : (long)g->in_channels * 16;
     const long in_stride = g->transposed ? (long)g->out_channels * 16 : 16;
-    const long plane = (long)g->in_padded * g->out_padded;
-    const int real_end = out_end < g->out_channels ? out_end : g->out_channels;
-    for (int i = 0; i < g->in_padded; i++) {
-        const int real = i < g->in_channels ? real_end : out_begin;
-        for (int py = 0; py < 2; py++) {
-            for (int px = 0; px < 2; px++) {
-                // G k G^T with G = [1 0; 1 1; 0 1]: the 2 x 2 taps of this phase pair to 3 x 3 points.
-                const float *k = weight + i * in_stride;
-                const int k00 = taps[py][0] * 4 + taps[px][0], k01 = taps[py][0] * 4 + taps[px][1];
-                const int k10 = taps[py][1] * 4 + taps[px][0], k11 = taps[py][1] * 4 + taps[px][1];
-                // Output channel o of input channel i sits in panel o / 16 at row i, lane o % 16.
-                float *t = u + (long)(py * 18 + px * 3) * plane + (long)i * 16;
-                float *t0 = t, *t1 = t + plane, *t2 = t + 2 * plane;
-                float *t3 = t + 6 * plane, *t4 = t + 7 * plane, *t5 = t + 8 * plane;
-                float *t6 = t + 12 * plane, *t7 = t + 13 * plane, *t8 = t + 14 * plane;
-                for (int o = out_begin; o < out_end; o++) {
-                    const long at = (long)(o / 16) * g->in_padded * 16 + o % 16;
-                    if (o >= real) {
-                        t0[at] = t1[at] = t2[at] = t3[at] = t4[at] = t5[at] = t6[at] = t7[at] = t8[at] = 0;
-                        continue;
+    const long plane = ck_winograd_weight_plane(g);
+    for (int panel = panel_begin; panel < panel_end; panel++) {
+        for (int i = 0; i < g->in_padded; i++) {
+            float *row = u + ((long)panel * g->in_padded + i) * 16;
+            for (int lane = 0; lane < 16; lane++) {
+                const int o = panel * 16 + lane;
+                const int real = i < g->in_channels && o < g->out_channels;
+                const float *k = weight + (real ? o * out_stride + i * in_stride : 0);
+                for (int py = 0; py < 2; py++) {
+                    for (int px = 0; px < 2; px++) {
+                        // G k G^T with G = [1 0; 1 1; 0 1]: this phase pair's 2 x 2 taps to 3 x 3 points.
+                        const float a0 = real ? k[taps[py][0] * 4 + taps[px][0]] : 0;
+                        const float a1 = real ? k[taps[py][0] * 4 + taps[px][1]] : 0;
+                        const float c0 = real ? k[taps[py][1] * 4 + taps[px][0]] : 0;
+                        const float c1 = real ? k[taps[py][1] * 4 + taps[px][1]] : 0;
+                        const float b0 = a0 + c0, b1 = a1 + c1;
+                        const float values[3][3] = {{a0, a0 + a1, a1}, {b0, b0 + b1, b1}, {c0, c0 + c1, c1}};
+                        for (int r = 0; r < 3; r++) {
+                            for (int c = 0; c < 3; c++) row[((py * 3 + r) * 6 + px * 3 + c) * plane + lane] = values[r][c];
+                        }
                     }
-                    const float *w = k + o * out_stride;
-                    const float a0 = w[k00], a1 = w[k01], c0 = w[k10], c1 = w[k11];
-                    const float b0 = a0 + c0, b1 = a1 + c1;
-                    t0[at] = a0; t1[at] = a0 + a1; t2[at] = a1;
-                    t3[at] = b0; t4[at] = b0 + b1; t5[at] = b1;
-                    t6[at] = c0; t7[at] = c0 + c1; t8[at] = c1;
                 }
             }
         }

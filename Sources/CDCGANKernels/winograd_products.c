@@ -85,7 +85,7 @@ static void multiply_plain(int rows, int panels, int depth, const float *a, long
 void ck_winograd_multiply(const ck_winograd_shape *g, int rows, const float *v, long v_plane, const float *u,
                           float *m, long m_plane, bool vector) {
     const int panels = g->out_padded / 16;
-    const long u_plane = (long)g->in_padded * g->out_padded;
+    const long u_plane = ck_winograd_weight_plane(g);
     for (int p = 0; p < 36; p++) {
         const float *a = v + p * v_plane, *b = u + p * u_plane;
         float *c = m + p * m_plane;

@@ -36,7 +36,7 @@ enum Winograd {
     /// (`weightBytes`), blocks are as small as keep their transformed input and products in the
     /// core's L2 (`cacheBytes`); a larger weight (G's 512-channel layer: 19 MiB) would come from
     /// memory for every block, so then each thread takes its share of the tiles in blocks of up
-    /// to 192 (measured on Zen 3: 42 ms per G3 pass with blocks of 6, 25 with 128).
+    /// to 192 (measured on Zen 3: 59-63 ms per G3 pass at batch 64 with the small blocks, 30-34 with blocks of 128).
     static func tilesPerBlock(_ g: ck_winograd_shape, tiles: Int, cacheBytes: Int, weightBytes: Int) -> Int {
         let (inPadded, outPadded) = (Int(g.in_padded), Int(g.out_padded))
         if points * inPadded * outPadded * MemoryLayout<Float>.size > weightBytes {
@@ -72,20 +72,21 @@ enum Winograd {
         let (inputPlane, productPlane) = (blockTiles * inPadded + 16, blockTiles * outPadded + 16)
         let vector = workspace.policy.winogradVectorKernel && ck_has_avx2_fma()
         return WinogradScratch.shared.withBuffers { scratch in
-            let u = scratch.weights.get([points * inPadded * outPadded])
-            let blocked = scratch.blocked.get([chunk * blockedPerSample])
+            let weightPlane = withUnsafePointer(to: one) { ck_winograd_weight_plane($0) }
+            let u = scratch.weights.get(points * weightPlane)
+            let blocked = scratch.blocked.get(chunk * blockedPerSample)
             let parts = Parallelism.threadCount
-            while scratch.threads.count < parts { scratch.threads.append((ReusableTensor(), ReusableTensor())) }
+            while scratch.threads.count < parts { scratch.threads.append((GrowingBuffer(), GrowingBuffer())) }
             let perThread = (0..<parts).map { part in
-                (scratch.threads[part].0.get([points * inputPlane]).pointer, scratch.threads[part].1.get([points * productPlane]).pointer)
+                (scratch.threads[part].0.get(points * inputPlane), scratch.threads[part].1.get(points * productPlane))
             }
-            let (weights, uPointer) = (UncheckedSendable(weight), UncheckedSendable(u.pointer))
-            Parallelism.forEachChunk(outPadded, costPerItem: inPadded * points) { range in
+            let (weights, uPointer) = (UncheckedSendable(weight), UncheckedSendable(u))
+            Parallelism.forEachChunk(outPadded / 16, costPerItem: 16 * inPadded * points) { range in
                 withUnsafePointer(to: one) {
                     ck_winograd_weights($0, weights.value, uPointer.value, Int32(range.lowerBound), Int32(range.upperBound))
                 }
             }
-            let shared = UncheckedSendable((blocked.pointer, perThread, bias))
+            let shared = UncheckedSendable((blocked, perThread, bias))
             let inputSize = inChannels * height * width, outputSize = outChannels * outHeight * outWidth
             for start in stride(from: 0, to: n, by: chunk) {
                 let count = min(chunk, n - start)
@@ -122,14 +123,31 @@ enum Winograd {
 final class WinogradScratch: @unchecked Sendable {
     static let shared = WinogradScratch()
     private let lock = NSLock()
-    var weights = ReusableTensor()
-    var blocked = ReusableTensor()
-    var threads: [(ReusableTensor, ReusableTensor)] = []
+    var weights = GrowingBuffer()
+    var blocked = GrowingBuffer()
+    var threads: [(GrowingBuffer, GrowingBuffer)] = []
 
     /// Runs `body` with the scratch to itself.
     func withBuffers<Result>(_ body: (WinogradScratch) -> Result) -> Result {
         lock.lock()
         defer { lock.unlock() }
         return body(self)
+    }
+}
+
+/// Floats that only grow, reused whatever the size asked for: the layers of a model ask for
+/// different sizes in turn, and a buffer per size would be allocated and zeroed on every call.
+struct GrowingBuffer {
+    private var storage: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+
+    /// At least `count` floats; zeros when newly grown, else what the last user left.
+    mutating func get(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if let storage, count <= capacity { return storage }
+        storage?.deallocate()
+        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        fresh.initialize(repeating: 0, count: count)
+        (storage, capacity) = (fresh, count)
+        return fresh
     }
 }

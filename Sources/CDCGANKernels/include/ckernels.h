@@ -54,9 +54,16 @@ typedef struct {
     long input_plane, product_plane;
 } ck_winograd_shape;
 
-/// Output channels [out_begin, out_end) (up to out_padded) of the transformed weight, zero for
-/// padded channels: for each of the 36 points, panels of 16 output channels, [out_padded / 16][in_padded][16].
-void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, float *u, int out_begin, int out_end);
+/// Floats from one point's transformed weight to the next: a cache line more than its panels
+/// take, since 36 planes a power of two apart would share the same cache sets.
+static inline long ck_winograd_weight_plane(const ck_winograd_shape *shape) {
+    return (long)shape->in_padded * shape->out_padded + 16;
+}
+
+/// Panels [panel_begin, panel_end) of the transformed weight, zero for padded channels: for each
+/// of the 36 points (`ck_winograd_weight_plane` apart), panels of 16 output channels,
+/// [out_padded / 16][in_padded][16].
+void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, float *u, int panel_begin, int panel_end);
 
 /// Items [item_begin, item_end) of the blocked input, an item being one sample's block of eight
 /// channels; everything outside the image is 0.
