@@ -198,3 +198,77 @@ void ck_winograd_output(const ck_winograd_shape *g, const float *m, const float 
         transform_output(g, m, bias, output, tile_begin, tile_end, 0);
     }
 }
+
+// The adjoint of the output transform: the output gradient of each tile to the gradients of
+// its 36 products. Each phase pair's 2 x 2 outputs came from its 3 x 3 products by
+// y = (m0 + m1, m1 + m2) along each axis, so dm = (dy0, dy0 + dy1, dy1).
+CLONES
+void ck_winograd_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
+                                 long tile_begin, long tile_end) {
+    const long per_sample = (long)g->tiles_y * g->tiles_x, image = (long)g->out_height * g->out_width;
+    const long tiles = tile_end - tile_begin, span = g->transposed ? 4 : 2;
+    for (long t = tile_begin; t < tile_end; t++) {
+        const long n = t / per_sample;
+        const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
+        for (int o = 0; o < g->out_padded; o++) {
+            float d[4][4] = {{0}};
+            if (o < g->out_channels) {
+                const float *plane = dy + (n * g->out_channels + o) * image;
+                for (int a = 0; a < span; a++) {
+                    const long yy = ty * span + a;
+                    if (yy >= g->out_height) break;
+                    for (int e = 0; e < span; e++) {
+                        const long xx = tx * span + e;
+                        if (xx < g->out_width) d[a][e] = plane[yy * g->out_width + xx];
+                    }
+                }
+            }
+            float *target = dm + ((long)(o / 16) * tiles + (t - tile_begin)) * 16 + o % 16;
+            for (int py = 0; py < 2; py++) {
+                for (int px = 0; px < 2; px++) {
+                    // ConvTranspose2d: phase (py, px) made outputs (2a + py, 2e + px); Conv2d: every
+                    // phase pair added into all four.
+                    float q[2][2];
+                    for (int a = 0; a < 2; a++) {
+                        for (int e = 0; e < 2; e++) q[a][e] = g->transposed ? d[2 * a + py][2 * e + px] : d[a][e];
+                    }
+                    const float r[3][2] = {{q[0][0], q[0][1]}, {q[0][0] + q[1][0], q[0][1] + q[1][1]}, {q[1][0], q[1][1]}};
+                    for (int i = 0; i < 3; i++) {
+                        const float c[3] = {r[i][0], r[i][0] + r[i][1], r[i][1]};
+                        for (int j = 0; j < 3; j++) target[((py * 3 + i) * 6 + px * 3 + j) * dm_plane] = c[j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+// The adjoint of the weight transform: u = G k G^T per phase pair with G = [1 0; 1 1; 0 1], so a
+// tap's gradient is dk = G^T du G: (du0 + du1, du1 + du2) along each axis.
+CLONES
+void ck_winograd_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
+                                 int in_end) {
+    const int (*taps)[2] = g->transposed ? up_taps : down_taps;
+    const long out_stride = g->transposed ? 16 : (long)g->in_channels * 16;
+    const long in_stride = g->transposed ? (long)g->out_channels * 16 : 16;
+    const long plane = ck_winograd_weight_plane(g);
+    for (int i = in_begin; i < in_end; i++) {
+        for (int o = 0; o < g->out_channels; o++) {
+            float *k = weight_gradient + o * out_stride + i * in_stride;
+            const float *source = du + (long)i * g->out_padded + o;
+            for (int py = 0; py < 2; py++) {
+                for (int px = 0; px < 2; px++) {
+                    float q[3][3];
+                    for (int r = 0; r < 3; r++) {
+                        for (int c = 0; c < 3; c++) q[r][c] = source[((py * 3 + r) * 6 + px * 3 + c) * plane];
+                    }
+                    for (int a = 0; a < 2; a++) {
+                        const float row[3] = {q[a][0] + q[a + 1][0], q[a][1] + q[a + 1][1], q[a][2] + q[a + 1][2]};
+                        k[taps[py][a] * 4 + taps[px][0]] += row[0] + row[1];
+                        k[taps[py][a] * 4 + taps[px][1]] += row[1] + row[2];
+                    }
+                }
+            }
+        }
+    }
+}

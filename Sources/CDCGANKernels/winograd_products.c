@@ -16,52 +16,63 @@ bool ck_has_avx2_fma(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-// One 6 x 16 tile of c = a (6 rows from a0, row stride lda) * panel (depth x 16): the tile stays
-// in twelve registers for the whole depth, with the panel's two vectors loaded once per step and
-// each row's value broadcast.
+// The operand a of a product: element (row i, depth p) at a[i * row_stride + p * depth_stride].
+// The forward products read the transformed input by rows (depth along the channels); the
+// weight gradient reads it transposed (rows are channels, depth runs over the tiles).
+typedef struct {
+    const float *a;
+    long row_stride, depth_stride;
+} operand;
+
+// One ROWS x 16 tile of c (+)= a (ROWS rows from row i) * panel (depth x 16): the tile stays in
+// registers for the whole depth, with the panel's two vectors loaded once per step and each
+// row's value broadcast. ROWS is a constant at every call, so the loops over it unroll.
 __attribute__((target("avx2,fma"), always_inline))
-static inline void tile_avx2(int depth, const float *a0, long lda, const float *panel, float *out, long ldc) {
-    const float *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    for (int p = 0; p < depth; p++) {
+static inline void tile_avx2(const int rows, int depth, operand a, long i, const float *panel, float *out, long ldc,
+                             bool accumulate) {
+    __m256 c[6][2];
+    for (int r = 0; r < rows; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
+    const float *row = a.a + i * a.row_stride;
+    for (int p = 0; p < depth; p++, row += a.depth_stride) {
         const __m256 b0 = _mm256_loadu_ps(panel + p * 16), b1 = _mm256_loadu_ps(panel + p * 16 + 8);
-        __m256 x = _mm256_broadcast_ss(a0 + p);
-        c00 = _mm256_fmadd_ps(x, b0, c00);
-        c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(a1 + p);
-        c10 = _mm256_fmadd_ps(x, b0, c10);
-        c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(a2 + p);
-        c20 = _mm256_fmadd_ps(x, b0, c20);
-        c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(a3 + p);
-        c30 = _mm256_fmadd_ps(x, b0, c30);
-        c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(a4 + p);
-        c40 = _mm256_fmadd_ps(x, b0, c40);
-        c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(a5 + p);
-        c50 = _mm256_fmadd_ps(x, b0, c50);
-        c51 = _mm256_fmadd_ps(x, b1, c51);
+        for (int r = 0; r < rows; r++) {
+            const __m256 x = _mm256_broadcast_ss(row + r * a.row_stride);
+            c[r][0] = _mm256_fmadd_ps(x, b0, c[r][0]);
+            c[r][1] = _mm256_fmadd_ps(x, b1, c[r][1]);
+        }
     }
-    const __m256 tile[6][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (int r = 0; r < 6; r++) {
-        _mm256_storeu_ps(out + r * ldc, tile[r][0]);
-        _mm256_storeu_ps(out + r * ldc + 8, tile[r][1]);
+    for (int r = 0; r < rows; r++) {
+        float *target = out + r * ldc;
+        if (accumulate) {
+            c[r][0] = _mm256_add_ps(c[r][0], _mm256_loadu_ps(target));
+            c[r][1] = _mm256_add_ps(c[r][1], _mm256_loadu_ps(target + 8));
+        }
+        _mm256_storeu_ps(target, c[r][0]);
+        _mm256_storeu_ps(target + 8, c[r][1]);
     }
 }
 
-// c (rows x 16 * panels) = a (rows x depth, row stride lda) * b (panels of depth x 16), rows a
-// multiple of 6. Rows go in groups of 48, each group meeting every panel before the next group
-// starts (measured on Zen 3, one core: 67-78 GFLOP/s for 128-192 rows, 56 without the groups).
+// c (rows x 16 * panels) (+)= a * b (panels of depth x 16). Rows go in groups of 48, each group
+// meeting every panel before the next group starts (measured on Zen 3, one core: 67-78 GFLOP/s
+// for 128-192 rows, 56 without the groups); the last rows of a count not divisible by 6 take a
+// narrower tile.
 __attribute__((target("avx2,fma")))
-static void multiply_avx2(int rows, int panels, int depth, const float *a, long lda, const float *b, float *c, long ldc) {
+static void multiply_avx2(int rows, int panels, int depth, operand a, const float *b, float *c, long ldc,
+                          bool accumulate) {
     for (int group = 0; group < rows; group += 48) {
         const int group_end = group + 48 < rows ? group + 48 : rows;
         for (int j = 0; j < panels; j++) {
-            for (int i = group; i < group_end; i += 6) {
-                tile_avx2(depth, a + (long)i * lda, lda, b + (long)j * depth * 16, c + (long)i * ldc + j * 16, ldc);
+            const float *panel = b + (long)j * depth * 16;
+            int i = group;
+            for (; i + 6 <= group_end; i += 6) tile_avx2(6, depth, a, i, panel, c + (long)i * ldc + j * 16, ldc, accumulate);
+            float *out = c + (long)i * ldc + j * 16;
+            switch (group_end - i) {
+            case 5: tile_avx2(5, depth, a, i, panel, out, ldc, accumulate); break;
+            case 4: tile_avx2(4, depth, a, i, panel, out, ldc, accumulate); break;
+            case 3: tile_avx2(3, depth, a, i, panel, out, ldc, accumulate); break;
+            case 2: tile_avx2(2, depth, a, i, panel, out, ldc, accumulate); break;
+            case 1: tile_avx2(1, depth, a, i, panel, out, ldc, accumulate); break;
+            default: break;
             }
         }
     }
@@ -69,30 +80,45 @@ static void multiply_avx2(int rows, int panels, int depth, const float *a, long 
 
 // The same product in plain C, the reference for the kernel above and the path of processors
 // without AVX2 and FMA.
-static void multiply_plain(int rows, int panels, int depth, const float *a, long lda, const float *b, float *c, long ldc) {
+static void multiply_plain(int rows, int panels, int depth, operand a, const float *b, float *c, long ldc,
+                           bool accumulate) {
     for (int i = 0; i < rows; i++) {
         for (int j = 0; j < panels; j++) {
             float sum[16] = {0};
             for (int p = 0; p < depth; p++) {
-                const float x = a[(long)i * lda + p];
+                const float x = a.a[i * a.row_stride + p * a.depth_stride];
                 for (int l = 0; l < 16; l++) sum[l] += x * b[((long)j * depth + p) * 16 + l];
             }
-            for (int l = 0; l < 16; l++) c[(long)i * ldc + j * 16 + l] = sum[l];
+            float *target = c + (long)i * ldc + j * 16;
+            for (int l = 0; l < 16; l++) target[l] = accumulate ? target[l] + sum[l] : sum[l];
         }
+    }
+}
+
+static void multiply(int rows, int panels, int depth, operand a, const float *b, float *c, long ldc, bool accumulate,
+                     bool vector) {
+    if (vector) {
+        multiply_avx2(rows, panels, depth, a, b, c, ldc, accumulate);
+    } else {
+        multiply_plain(rows, panels, depth, a, b, c, ldc, accumulate);
     }
 }
 
 void ck_winograd_multiply(const ck_winograd_shape *g, int rows, const float *v, long v_plane, const float *u,
                           float *m, long m_plane, bool vector) {
-    const int panels = g->out_padded / 16;
     const long u_plane = ck_winograd_weight_plane(g);
     for (int p = 0; p < 36; p++) {
-        const float *a = v + p * v_plane, *b = u + p * u_plane;
-        float *c = m + p * m_plane;
-        if (vector) {
-            multiply_avx2(rows, panels, g->in_padded, a, g->in_padded, b, c, g->out_padded);
-        } else {
-            multiply_plain(rows, panels, g->in_padded, a, g->in_padded, b, c, g->out_padded);
-        }
+        const operand a = {v + p * v_plane, g->in_padded, 1};
+        multiply(rows, g->out_padded / 16, g->in_padded, a, u + p * u_plane, m + p * m_plane, g->out_padded, false, vector);
+    }
+}
+
+void ck_winograd_multiply_gradient(const ck_winograd_shape *g, int tiles, const float *v, long v_plane,
+                                   const float *dm, long dm_plane, float *du, bool vector) {
+    const long du_plane = ck_winograd_weight_plane(g);
+    for (int p = 0; p < 36; p++) {
+        const operand a = {v + p * v_plane, 1, g->in_padded};
+        multiply(g->in_padded, g->out_padded / 16, tiles, a, dm + p * dm_plane, du + p * du_plane, g->out_padded, true,
+                 vector);
     }
 }

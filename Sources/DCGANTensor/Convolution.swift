@@ -129,19 +129,25 @@ public enum Conv2DKernel: ConvolutionKernel {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[0], outputGradient.shape[2], outputGradient.shape[3])
         let k = cin * g.kernel * g.kernel, positions = ho * wo
-        var inputGradient = inputGradient
         workspace.lastInputGradientPath = nil
-        if let dx = inputGradient, workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
-            // The adjoint of Conv2d is ConvTranspose2d with the same weight read as [in, out, k, k].
-            workspace.lastInputGradientPath = Winograd.convolve(
-                transposed: true, input: outputGradient.pointer, samples: n, inChannels: cout, height: ho, width: wo,
-                weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: h, outWidth: w,
-                workspace: workspace)
-            inputGradient = nil
-            if weightGradient == nil && biasGradient == nil {
-                workspace.lastPath = nil
-                return
+        if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
+            let dy = outputGradient.pointer
+            if let dx = inputGradient {
+                // The adjoint of Conv2d is ConvTranspose2d with the same weight read as [in, out, k, k].
+                workspace.lastInputGradientPath = Winograd.convolve(
+                    transposed: true, input: dy, samples: n, inChannels: cout, height: ho, width: wo,
+                    weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: h, outWidth: w,
+                    workspace: workspace)
             }
+            if let bias = biasGradient {
+                for s in 0..<n { accumulateRowSums(dy + s * cout * positions, rows: cout, length: positions, into: bias.pointer) }
+            }
+            workspace.lastPath = weightGradient.map {
+                Winograd.weightGradient(transposed: false, input: input.pointer, samples: n, inChannels: cin, height: h,
+                                        width: w, outputGradient: dy, outChannels: cout, outHeight: ho, outWidth: wo,
+                                        weightGradient: $0.pointer, workspace: workspace)
+            }
+            return
         }
         if coversWholeImage(g, height: h, width: w) {
             let dy = outputGradient.pointer
@@ -281,15 +287,21 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
                 accumulateRowSums(outputGradient.pointer + s * cout * ho * wo, rows: cout, length: ho * wo, into: bias.pointer)
             }
         }
-        var inputGradient = inputGradient
         workspace.lastInputGradientPath = nil
-        if let dx = inputGradient, workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
-            // The adjoint of ConvTranspose2d is Conv2d with the same weight read as [out, in, k, k].
-            workspace.lastInputGradientPath = Winograd.convolve(
-                transposed: false, input: outputGradient.pointer, samples: n, inChannels: cout, height: ho, width: wo,
-                weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: hi, outWidth: wi,
-                workspace: workspace)
-            inputGradient = nil
+        if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
+            if let dx = inputGradient {
+                // The adjoint of ConvTranspose2d is Conv2d with the same weight read as [out, in, k, k].
+                workspace.lastInputGradientPath = Winograd.convolve(
+                    transposed: false, input: outputGradient.pointer, samples: n, inChannels: cout, height: ho, width: wo,
+                    weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: hi, outWidth: wi,
+                    workspace: workspace)
+            }
+            workspace.lastPath = weightGradient.map {
+                Winograd.weightGradient(transposed: true, input: input.pointer, samples: n, inChannels: cin, height: hi,
+                                        width: wi, outputGradient: outputGradient.pointer, outChannels: cout, outHeight: ho,
+                                        outWidth: wo, weightGradient: $0.pointer, workspace: workspace)
+            }
+            return
         }
         if inputGradient == nil && weightGradient == nil {
             workspace.lastPath = nil

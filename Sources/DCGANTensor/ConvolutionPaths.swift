@@ -20,6 +20,8 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     var winogradBlockBytes = 384 << 10
     /// Bytes of transformed weight above which Winograd's blocks grow (see `Winograd.tilesPerBlock`).
     var winogradWeightBytes = 8 << 20
+    /// Tiles per block of the Winograd weight gradient at most (the depth of its products).
+    var winogradGradientBlockTiles = 192
     /// Whether the Winograd products take the AVX2 kernel where the processor has it (tests turn
     /// it off to check the plain one).
     var winogradVectorKernel = true

@@ -47,6 +47,67 @@ enum Winograd {
         return min(96, max(6, cacheBytes / bytesPerTile / 6 * 6))
     }
 
+    /// One layer's pass: the shape of a sample, the chunk of samples whose blocked input fits the
+    /// policy's budget, and the tiles per block.
+    struct Plan {
+        let transposed: Bool
+        let samples, inChannels, height, width, outChannels, outHeight, outWidth: Int
+        let one: ck_winograd_shape
+        let chunk, tilesPerSample, blockTiles, blockedPerSample: Int
+
+        init(transposed: Bool, samples: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, outHeight: Int,
+             outWidth: Int, policy: ConvolutionPathPolicy, blockTiles: (ck_winograd_shape, Int) -> Int) {
+            (self.transposed, self.samples, self.inChannels, self.height, self.width) = (transposed, samples, inChannels, height, width)
+            (self.outChannels, self.outHeight, self.outWidth) = (outChannels, outHeight, outWidth)
+            one = Winograd.shape(transposed: transposed, samples: 1, inChannels: inChannels, height: height, width: width,
+                                 outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
+            blockedPerSample = Int(one.in_padded) * Int(one.patch_height) * Int(one.patch_width)
+            chunk = samplesPerChunk(total: samples, columnFloatsPerSample: blockedPerSample, budget: policy.winogradBudget)
+            tilesPerSample = Int(one.tiles_y) * Int(one.tiles_x)
+            self.blockTiles = blockTiles(one, chunk * tilesPerSample)
+        }
+
+        var inPadded: Int { Int(one.in_padded) }
+        var outPadded: Int { Int(one.out_padded) }
+        /// Floats from one point's transformed input (or products) to the next, per block.
+        var inputPlane: Int { blockTiles * inPadded + 16 }
+        var productPlane: Int { blockTiles * outPadded + 16 }
+        var weightPlane: Int { withUnsafePointer(to: one) { ck_winograd_weight_plane($0) } }
+        var path: ConvolutionPath { .winograd(samples: chunk, chunks: chunkCount(samples, chunk)) }
+
+        /// Blocks `input` chunk by chunk into `blocked` and runs `body(shape, thread, first, end,
+        /// start)` on every block of tiles [first, end) of the chunk from sample `start`, each
+        /// thread over its own share of the blocks.
+        func forEachBlock(input: UnsafePointer<Float>, blocked: UnsafeMutablePointer<Float>,
+                          _ body: (UnsafePointer<ck_winograd_shape>, Int, Int, Int, Int) -> Void) {
+            let inputSize = inChannels * height * width
+            let shared = UncheckedSendable((input, blocked))
+            for start in stride(from: 0, to: samples, by: chunk) {
+                let count = min(chunk, samples - start)
+                var part = Winograd.shape(transposed: transposed, samples: count, inChannels: inChannels, height: height,
+                                          width: width, outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
+                (part.input_plane, part.product_plane) = (inputPlane, productPlane)
+                Parallelism.forEachChunk(count * inPadded / 8, costPerItem: 8 * height * width) { items in
+                    withUnsafePointer(to: part) {
+                        ck_winograd_block_input($0, shared.value.0 + start * inputSize, shared.value.1, items.lowerBound,
+                                                items.upperBound)
+                    }
+                }
+                let tiles = count * tilesPerSample
+                withoutActuallyEscaping(body) { body in
+                    let work = UncheckedSendable(body)
+                    Parallelism.forEachPart(chunkCount(tiles, blockTiles)) { thread, blocks in
+                        withUnsafePointer(to: part) { g in
+                            for block in blocks {
+                                work.value(g, thread, block * blockTiles, min(tiles, (block + 1) * blockTiles), start)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Writes the convolution of `input` [samples, inChannels, height, width] into `output`
     /// [samples, outChannels, outHeight, outWidth] (overwritten), plus `bias`. `weight` is in the
     /// layout of the direction (ConvTranspose2d: [in, out, 4, 4]; Conv2d: [out, in, 4, 4]).
@@ -58,62 +119,83 @@ enum Winograd {
                          height: Int, width: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
                          workspace: ConvWorkspace) -> ConvolutionPath {
-        func shape(_ samples: Int) -> ck_winograd_shape {
-            Self.shape(transposed: transposed, samples: samples, inChannels: inChannels, height: height, width: width,
-                       outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
+        let policy = workspace.policy
+        let plan = Plan(transposed: transposed, samples: n, inChannels: inChannels, height: height, width: width,
+                        outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) {
+            tilesPerBlock($0, tiles: $1, cacheBytes: policy.winogradBlockBytes, weightBytes: policy.winogradWeightBytes)
         }
-        let one = shape(1)
-        let (inPadded, outPadded) = (Int(one.in_padded), Int(one.out_padded))
-        let blockedPerSample = inPadded * Int(one.patch_height) * Int(one.patch_width)
-        let chunk = samplesPerChunk(total: n, columnFloatsPerSample: blockedPerSample, budget: workspace.policy.winogradBudget)
-        let tilesPerSample = Int(one.tiles_y) * Int(one.tiles_x)
-        let blockTiles = tilesPerBlock(one, tiles: chunk * tilesPerSample, cacheBytes: workspace.policy.winogradBlockBytes,
-                                       weightBytes: workspace.policy.winogradWeightBytes)
-        let (inputPlane, productPlane) = (blockTiles * inPadded + 16, blockTiles * outPadded + 16)
-        let vector = workspace.policy.winogradVectorKernel && ck_has_avx2_fma()
-        return WinogradScratch.shared.withBuffers { scratch in
-            let weightPlane = withUnsafePointer(to: one) { ck_winograd_weight_plane($0) }
-            let u = scratch.weights.get(points * weightPlane)
-            let blocked = scratch.blocked.get(chunk * blockedPerSample)
-            let parts = Parallelism.threadCount
-            while scratch.threads.count < parts { scratch.threads.append((GrowingBuffer(), GrowingBuffer())) }
-            let perThread = (0..<parts).map { part in
-                (scratch.threads[part].0.get(points * inputPlane), scratch.threads[part].1.get(points * productPlane))
-            }
-            let (weights, uPointer) = (UncheckedSendable(weight), UncheckedSendable(u))
-            Parallelism.forEachChunk(outPadded / 16, costPerItem: 16 * inPadded * points) { range in
-                withUnsafePointer(to: one) {
-                    ck_winograd_weights($0, weights.value, uPointer.value, Int32(range.lowerBound), Int32(range.upperBound))
+        let vector = policy.winogradVectorKernel && ck_has_avx2_fma()
+        WinogradScratch.shared.withBuffers { scratch in
+            let u = scratch.weights.get(points * plan.weightPlane)
+            let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
+            let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
+            let shared = UncheckedSendable((weight, u, threads, bias, output, blocked))
+            Parallelism.forEachChunk(plan.outPadded / 16, costPerItem: 16 * plan.inPadded * points) { range in
+                withUnsafePointer(to: plan.one) {
+                    ck_winograd_weights($0, shared.value.0, shared.value.1, Int32(range.lowerBound), Int32(range.upperBound))
                 }
             }
-            let shared = UncheckedSendable((blocked, perThread, bias))
-            let inputSize = inChannels * height * width, outputSize = outChannels * outHeight * outWidth
-            for start in stride(from: 0, to: n, by: chunk) {
-                let count = min(chunk, n - start)
-                var part = shape(count)
-                (part.input_plane, part.product_plane) = (inputPlane, productPlane)
-                let tiles = count * tilesPerSample
-                let source = UncheckedSendable(input + start * inputSize), target = UncheckedSendable(output + start * outputSize)
-                Parallelism.forEachChunk(count * inPadded / 8, costPerItem: 8 * height * width) { items in
-                    withUnsafePointer(to: part) {
-                        ck_winograd_block_input($0, source.value, shared.value.0, items.lowerBound, items.upperBound)
-                    }
-                }
-                Parallelism.forEachPart(chunkCount(tiles, blockTiles)) { thread, blocks in
-                    let (v, m) = shared.value.1[thread]
-                    withUnsafePointer(to: part) { g in
-                        for block in blocks {
-                            let first = block * blockTiles, end = min(tiles, first + blockTiles)
-                            ck_winograd_input(g, shared.value.0, v, first, end)
-                            ck_winograd_multiply(g, Int32((end - first + 5) / 6 * 6), v, inputPlane, uPointer.value, m,
-                                                 productPlane, vector)
-                            ck_winograd_output(g, m, shared.value.2, target.value, first, end)
-                        }
-                    }
-                }
+            let outputSize = outChannels * outHeight * outWidth
+            plan.forEachBlock(input: input, blocked: blocked) { g, thread, first, end, start in
+                let (_, u, threads, bias, output, blocked) = shared.value
+                let (v, m) = threads[thread]
+                ck_winograd_input(g, blocked, v, first, end)
+                ck_winograd_multiply(g, Int32((end - first + 5) / 6 * 6), v, plan.inputPlane, u, m, plan.productPlane, vector)
+                ck_winograd_output(g, m, bias, output + start * outputSize, first, end)
             }
-            return .winograd(samples: chunk, chunks: chunkCount(n, chunk))
         }
+        return plan.path
+    }
+
+    /// Adds to `weightGradient` (the direction's layout) the gradient of the convolution of
+    /// `input` with respect to its weight, from `outputGradient` [samples, outChannels, outHeight,
+    /// outWidth]: per block of tiles, the transformed input times the products' gradients (the
+    /// output transform's adjoint) into each thread's gradient of the transformed weight, then
+    /// the weight transform's adjoint. Blocks are each thread's share of the tiles, up to 192:
+    /// the block is the depth of these products, and the gradient is read and written once per block.
+    static func weightGradient(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
+                               height: Int, width: Int, outputGradient: UnsafePointer<Float>, outChannels: Int,
+                               outHeight: Int, outWidth: Int, weightGradient: UnsafeMutablePointer<Float>,
+                               workspace: ConvWorkspace) -> ConvolutionPath {
+        let policy = workspace.policy
+        let plan = Plan(transposed: transposed, samples: n, inChannels: inChannels, height: height, width: width,
+                        outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) { _, tiles in
+            let share = (tiles + Parallelism.threadCount - 1) / Parallelism.threadCount
+            return min(policy.winogradGradientBlockTiles, max(1, share))
+        }
+        let vector = policy.winogradVectorKernel && ck_has_avx2_fma()
+        WinogradScratch.shared.withBuffers { scratch in
+            let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
+            let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
+            // Thread 0 sums into the transformed weight's buffer, the others into their own.
+            let gradients = [scratch.weights.get(points * plan.weightPlane)]
+                + scratch.gradientBuffers(Parallelism.threadCount - 1, floats: points * plan.weightPlane)
+            for gradient in gradients { gradient.update(repeating: 0, count: points * plan.weightPlane) }
+            let shared = UncheckedSendable((threads, gradients, blocked, outputGradient, weightGradient))
+            let outputSize = outChannels * outHeight * outWidth
+            plan.forEachBlock(input: input, blocked: blocked) { g, thread, first, end, start in
+                let (threads, gradients, blocked, outputGradient, _) = shared.value
+                let (v, dm) = threads[thread]
+                ck_winograd_input(g, blocked, v, first, end)
+                ck_winograd_output_gradient(g, outputGradient + start * outputSize, dm, plan.productPlane, first, end)
+                ck_winograd_multiply_gradient(g, Int32(end - first), v, plan.inputPlane, dm, plan.productPlane,
+                                              gradients[thread], vector)
+            }
+            let total = points * plan.weightPlane
+            Parallelism.forEachChunk(total, costPerItem: gradients.count) { range in
+                let gradients = shared.value.1
+                for other in gradients.dropFirst() {
+                    for i in range { gradients[0][i] += other[i] }
+                }
+            }
+            Parallelism.forEachChunk(inChannels, costPerItem: 36 * outChannels) { range in
+                withUnsafePointer(to: plan.one) {
+                    ck_winograd_weight_gradient($0, shared.value.1[0], shared.value.4, Int32(range.lowerBound),
+                                                Int32(range.upperBound))
+                }
+            }
+        }
+        return plan.path
     }
 }
 
@@ -126,12 +208,25 @@ final class WinogradScratch: @unchecked Sendable {
     var weights = GrowingBuffer()
     var blocked = GrowingBuffer()
     var threads: [(GrowingBuffer, GrowingBuffer)] = []
+    var gradients: [GrowingBuffer] = []
 
     /// Runs `body` with the scratch to itself.
     func withBuffers<Result>(_ body: (WinogradScratch) -> Result) -> Result {
         lock.lock()
         defer { lock.unlock() }
         return body(self)
+    }
+
+    /// Each thread's transformed input (`inputFloats`) and products (`productFloats`).
+    func threadBuffers(inputFloats: Int, productFloats: Int) -> [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] {
+        while threads.count < Parallelism.threadCount { threads.append((GrowingBuffer(), GrowingBuffer())) }
+        return (0..<Parallelism.threadCount).map { (threads[$0].0.get(inputFloats), threads[$0].1.get(productFloats)) }
+    }
+
+    /// `count` buffers of `floats` floats for threads' private weight gradients.
+    func gradientBuffers(_ count: Int, floats: Int) -> [UnsafeMutablePointer<Float>] {
+        while gradients.count < count { gradients.append(GrowingBuffer()) }
+        return (0..<count).map { gradients[$0].get(floats) }
     }
 }
 

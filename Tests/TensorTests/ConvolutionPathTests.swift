@@ -62,26 +62,27 @@ enum PathGrid {
     static let up = ConvCase(transposed: true, batch: 5, inChannels: 5, outChannels: 3, height: 3, width: 5,
                              kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
 
-    /// Winograd's forward and input gradient on odd shapes, with each of its choices forced: the
-    /// plain product kernel, chunks of one sample, blocks of 6 tiles (the last one partial), and
-    /// the blocks a transformed weight too large for the cache asks for. The weight gradient
-    /// keeps the column lowering (and, after a Winograd forward, unfolds the input itself).
+    /// Winograd's forward, input gradient and weight gradient on odd shapes, with each of its
+    /// choices forced: the plain product kernel, chunks of one sample, blocks of 6 tiles (the last
+    /// one partial) and of 1 tile for the weight gradient, and the blocks a transformed weight too
+    /// large for the cache asks for.
     static let winogradCases: [PathCase] = {
         let whole = ConvolutionPath.winograd(samples: 5, chunks: 1), single = ConvolutionPath.winograd(samples: 1, chunks: 5)
-        let columns = ConvolutionPath.batched(samples: 5, chunks: 1)
         var cases: [PathCase] = []
         for c in [down, convT, up] {
             let name = c.transposed ? "convT winograd" : "conv winograd"
+            var smallBlocks = winograd(blockBytes: 1)
+            smallBlocks.winogradGradientBlockTiles = 1
             cases += [
-                PathCase(name: name, conv: c, policy: winograd(), forward: whole, backward: columns, inputGradient: whole),
+                PathCase(name: name, conv: c, policy: winograd(), forward: whole, backward: whole, inputGradient: whole),
                 PathCase(name: "\(name) plain kernel", conv: c, policy: winograd(vector: false), forward: whole,
-                         backward: columns, inputGradient: whole),
+                         backward: whole, inputGradient: whole),
                 PathCase(name: "\(name) one sample per chunk", conv: c, policy: winograd(budget: 1), forward: single,
-                         backward: columns, inputGradient: single),
-                PathCase(name: "\(name) blocks of 6 tiles", conv: c, policy: winograd(blockBytes: 1), forward: whole,
-                         backward: columns, inputGradient: whole),
+                         backward: single, inputGradient: single),
+                PathCase(name: "\(name) small blocks", conv: c, policy: smallBlocks, forward: whole, backward: whole,
+                         inputGradient: whole),
                 PathCase(name: "\(name) large weight", conv: c, policy: winograd(weightBytes: 0), forward: whole,
-                         backward: columns, inputGradient: whole),
+                         backward: whole, inputGradient: whole),
             ]
         }
         return cases

@@ -87,6 +87,22 @@ bool ck_has_avx2_fma(void);
 void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float *v, long v_plane, const float *u,
                           float *m, long m_plane, bool vector);
 
+/// For each of the 36 points p: du[p] (in_padded x out_padded, `ck_winograd_weight_plane` apart)
+/// += v[p]^T * dm[p], over `tiles` tiles: v as `ck_winograd_input` writes it (planes v_plane
+/// apart), dm in panels of 16 output channels, [out_padded / 16][tiles][16] (planes dm_plane apart).
+void ck_winograd_multiply_gradient(const ck_winograd_shape *shape, int tiles, const float *v, long v_plane,
+                                   const float *dm, long dm_plane, float *du, bool vector);
+
+/// The gradients dm of the 36 products of tiles [tile_begin, tile_end) from the output gradient
+/// dy (NCHW), in the panels `ck_winograd_multiply_gradient` reads (planes dm_plane apart).
+void ck_winograd_output_gradient(const ck_winograd_shape *shape, const float *dy, float *dm, long dm_plane,
+                                 long tile_begin, long tile_end);
+
+/// Adds to the weight gradient (the direction's layout) of input channels [in_begin, in_end) the
+/// taps' share of du, the gradient of the transformed weight.
+void ck_winograd_weight_gradient(const ck_winograd_shape *shape, const float *du, float *weight_gradient, int in_begin,
+                                 int in_end);
+
 /// The activations `ck_activation_forward` and `ck_activation_backward` know.
 typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activation;
 
