@@ -200,42 +200,46 @@ void ck_winograd_output(const ck_winograd_shape *g, const float *m, const float 
 }
 
 // The adjoint of the output transform: the output gradient of each tile to the gradients of
-// its 36 products. Each phase pair's 2 x 2 outputs came from its 3 x 3 products by
-// y = (m0 + m1, m1 + m2) along each axis, so dm = (dy0, dy0 + dy1, dy1).
+// its 36 products, eight channels at a time. Each phase pair's 2 x 2 outputs came from its 3 x 3
+// products by y = (m0 + m1, m1 + m2) along each axis, so dm = (dy0, dy0 + dy1, dy1).
 CLONES
 void ck_winograd_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
                                  long tile_begin, long tile_end) {
     const long per_sample = (long)g->tiles_y * g->tiles_x, image = (long)g->out_height * g->out_width;
-    const long tiles = tile_end - tile_begin, span = g->transposed ? 4 : 2;
+    const long tiles = tile_end - tile_begin;
+    const int span = g->transposed ? 4 : 2, blocks = g->out_padded / 8;
     for (long t = tile_begin; t < tile_end; t++) {
         const long n = t / per_sample;
         const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
-        for (int o = 0; o < g->out_padded; o++) {
-            float d[4][4] = {{0}};
-            if (o < g->out_channels) {
-                const float *plane = dy + (n * g->out_channels + o) * image;
-                for (int a = 0; a < span; a++) {
-                    const long yy = ty * span + a;
-                    if (yy >= g->out_height) break;
-                    for (int e = 0; e < span; e++) {
-                        const long xx = tx * span + e;
-                        if (xx < g->out_width) d[a][e] = plane[yy * g->out_width + xx];
-                    }
+        for (int block = 0; block < blocks; block++) {
+            const int count = g->out_channels - block * 8 < 8 ? g->out_channels - block * 8 : 8;
+            lanes d[4][4];
+            for (int a = 0; a < 4; a++) {
+                for (int e = 0; e < 4; e++) d[a][e] = (lanes){0};
+            }
+            const float *plane = dy + (n * g->out_channels + block * 8) * image;
+            for (int a = 0; a < span; a++) {
+                const long yy = (long)ty * span + a;
+                if (yy >= g->out_height) break;
+                for (int e = 0; e < span; e++) {
+                    const long xx = (long)tx * span + e;
+                    if (xx >= g->out_width) break;
+                    for (int l = 0; l < count; l++) d[a][e][l] = plane[l * image + yy * g->out_width + xx];
                 }
             }
-            float *target = dm + ((long)(o / 16) * tiles + (t - tile_begin)) * 16 + o % 16;
+            // Panel block / 2, row t, lanes (block % 2) * 8 ...
+            float *target = dm + ((long)(block / 2) * tiles + (t - tile_begin)) * 16 + (block % 2) * 8;
             for (int py = 0; py < 2; py++) {
                 for (int px = 0; px < 2; px++) {
                     // ConvTranspose2d: phase (py, px) made outputs (2a + py, 2e + px); Conv2d: every
                     // phase pair added into all four.
-                    float q[2][2];
-                    for (int a = 0; a < 2; a++) {
-                        for (int e = 0; e < 2; e++) q[a][e] = g->transposed ? d[2 * a + py][2 * e + px] : d[a][e];
-                    }
-                    const float r[3][2] = {{q[0][0], q[0][1]}, {q[0][0] + q[1][0], q[0][1] + q[1][1]}, {q[1][0], q[1][1]}};
+                    const int transposed = g->transposed;
+                    const lanes q00 = transposed ? d[py][px] : d[0][0], q01 = transposed ? d[py][2 + px] : d[0][1];
+                    const lanes q10 = transposed ? d[2 + py][px] : d[1][0], q11 = transposed ? d[2 + py][2 + px] : d[1][1];
+                    const lanes r[3][2] = {{q00, q01}, {q00 + q10, q01 + q11}, {q10, q11}};
                     for (int i = 0; i < 3; i++) {
-                        const float c[3] = {r[i][0], r[i][0] + r[i][1], r[i][1]};
-                        for (int j = 0; j < 3; j++) target[((py * 3 + i) * 6 + px * 3 + j) * dm_plane] = c[j];
+                        const lanes c[3] = {r[i][0], r[i][0] + r[i][1], r[i][1]};
+                        for (int j = 0; j < 3; j++) *(lanes *)(target + ((py * 3 + i) * 6 + px * 3 + j) * dm_plane) = c[j];
                     }
                 }
             }

@@ -167,24 +167,29 @@ enum Winograd {
         WinogradScratch.shared.withBuffers { scratch in
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
             let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
-            // Thread 0 sums into the transformed weight's buffer, the others into their own.
+            // Thread 0 sums into the transformed weight's buffer, the others into their own; each
+            // thread's first block writes its sum, the later ones add to it.
             let gradients = [scratch.weights.get(points * plan.weightPlane)]
                 + scratch.gradientBuffers(Parallelism.threadCount - 1, floats: points * plan.weightPlane)
-            for gradient in gradients { gradient.update(repeating: 0, count: points * plan.weightPlane) }
-            let shared = UncheckedSendable((threads, gradients, blocked, outputGradient, weightGradient))
+            let started = UnsafeMutableBufferPointer<Bool>.allocate(capacity: gradients.count)
+            defer { started.deallocate() }
+            started.initialize(repeating: false)
+            let shared = UncheckedSendable((threads, gradients, blocked, outputGradient, weightGradient, started))
             let outputSize = outChannels * outHeight * outWidth
             plan.forEachBlock(input: input, blocked: blocked) { g, thread, first, end, start in
-                let (threads, gradients, blocked, outputGradient, _) = shared.value
+                let (threads, gradients, blocked, outputGradient, _, started) = shared.value
                 let (v, dm) = threads[thread]
                 ck_winograd_input(g, blocked, v, first, end)
                 ck_winograd_output_gradient(g, outputGradient + start * outputSize, dm, plan.productPlane, first, end)
                 ck_winograd_multiply_gradient(g, Int32(end - first), v, plan.inputPlane, dm, plan.productPlane,
-                                              gradients[thread], vector)
+                                              gradients[thread], started[thread], vector)
+                started[thread] = true
             }
             let total = points * plan.weightPlane
             Parallelism.forEachChunk(total, costPerItem: gradients.count) { range in
-                let gradients = shared.value.1
-                for other in gradients.dropFirst() {
+                let (_, gradients, _, _, _, started) = shared.value
+                if !started[0] { (gradients[0] + range.lowerBound).update(repeating: 0, count: range.count) }
+                for (other, sum) in zip(gradients.dropFirst(), started.dropFirst()) where sum {
                     for i in range { gradients[0][i] += other[i] }
                 }
             }

@@ -88,10 +88,11 @@ void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float 
                           float *m, long m_plane, bool vector);
 
 /// For each of the 36 points p: du[p] (in_padded x out_padded, `ck_winograd_weight_plane` apart)
-/// += v[p]^T * dm[p], over `tiles` tiles: v as `ck_winograd_input` writes it (planes v_plane
-/// apart), dm in panels of 16 output channels, [out_padded / 16][tiles][16] (planes dm_plane apart).
+/// = v[p]^T * dm[p] (+= with `accumulate`), over `tiles` tiles: v as `ck_winograd_input` writes it
+/// (planes v_plane apart), dm in panels of 16 output channels, [out_padded / 16][tiles][16]
+/// (planes dm_plane apart).
 void ck_winograd_multiply_gradient(const ck_winograd_shape *shape, int tiles, const float *v, long v_plane,
-                                   const float *dm, long dm_plane, float *du, bool vector);
+                                   const float *dm, long dm_plane, float *du, bool accumulate, bool vector);
 
 /// The gradients dm of the 36 products of tiles [tile_begin, tile_end) from the output gradient
 /// dy (NCHW), in the panels `ck_winograd_multiply_gradient` reads (planes dm_plane apart).
