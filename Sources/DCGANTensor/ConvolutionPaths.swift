@@ -11,9 +11,11 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     var cacheBudget = 2 << 20
     /// Positions per sample from which the per-sample path is taken (see `PerSample`).
     var perSampleMinimumPositions = PerSample.minimumPositions
-    /// Whether kernel-4, stride-2, padding-1 convolutions (and the input gradients of both
-    /// kinds) take the Winograd path.
-    var winograd = true
+    /// Whether kernel-4, stride-2, padding-1 convolutions (their forward and both gradients)
+    /// take the Winograd path: by default where it was measured to win, on processors with AVX2
+    /// and FMA but no AVX-512 (Zen 3: 1.11-1.35x). With AVX-512 the column lowering's products
+    /// run twice as wide as Winograd's AVX2 kernel, and no such machine was at hand to measure.
+    var winograd = Winograd.isDefault
     /// Floats of Winograd's blocked input per chunk of samples.
     var winogradBudget = 2 << 20
     /// Bytes of one thread's transformed input and products per block of tiles (its L2 cache).

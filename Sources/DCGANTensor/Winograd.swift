@@ -9,8 +9,11 @@ import Foundation
 /// (transposed), Conv2d's forward and ConvTranspose2d's input gradient (not transposed). Weight
 /// gradients stay with the column lowering.
 enum Winograd {
-    /// Transformed points per tile, and so matrix products per chunk.
+    /// Transformed points per tile, and so matrix products per tile.
     static let points = 36
+
+    /// Whether the path is on by default (`ConvolutionPathPolicy.winograd`).
+    static let isDefault = ck_has_avx2_fma() && !ck_has_avx512()
 
     /// True for kernel 4, stride 2, padding 1 (with any output padding).
     static func fits(_ g: ConvGeometry) -> Bool { g.kernel == 4 && g.stride == 2 && g.padding == 1 }
