@@ -1,4 +1,5 @@
 import DCGANLayers
+import DCGANTensor
 import DCGANData
 import Foundation
 
@@ -10,7 +11,8 @@ import Foundation
 /// keeps two moments per parameter, RMSprop one; every layer keeps its output and the
 /// gradient of its input between the passes (activations run in place); a convolution keeps
 /// its column matrix, for as many samples as fit 48 Mi floats (`samplesPerChunk`), and the
-/// transposed ones an 8 MiB chunk; generated images are held as floats and bytes. (The data
+/// transposed ones an 8 MiB chunk, except the layers Winograd's path takes, which share one
+/// scratch (`WinogradFootprint`); generated images are held as floats and bytes. (The data
 /// a run trains on is checked by the loaders, `DatasetCatalog`, as they allocate it.)
 public struct MemoryEstimate: Sendable, Equatable {
     /// Weights, their gradients and BatchNorm's statistics of both networks.
@@ -79,8 +81,9 @@ struct ModelShape {
     /// Elements per sample of every layer output (convolution, normalisation, label join).
     var generatorActivations = 0.0, discriminatorActivations = 0.0
     var imageFloats = 0.0
-    /// Per convolution: (column floats per sample, whether transposed).
-    var convolutions: [(columns: Double, transposed: Bool)] = []
+    /// Per convolution: (column floats per sample, whether transposed, and its channels when
+    /// the Winograd path takes it).
+    var convolutions: [(columns: Double, transposed: Bool, winograd: (Int, Int)?)] = []
 
     init(_ model: ModelConfig) {
         let extra = Double(model.classes), c = Double(model.channels), side = Double(model.imageSize)
@@ -94,14 +97,15 @@ struct ModelShape {
             var size = b
             generatorParameters = (Double(model.nz) + extra) * widths[0] * b * b
             generatorActivations = (Double(model.nz) + extra) + widths[0] * size * size * 2
-            convolutions.append(((Double(model.nz) + extra) * b * b, true))
+            convolutions.append(((Double(model.nz) + extra) * b * b, true, nil))
             for i in 1..<widths.count {
                 let input = (widths[i - 1] + extra) * size * size
                 size *= 2
                 generatorParameters += (widths[i - 1] + extra) * widths[i] * 16
                 let isLast = i == widths.count - 1
                 generatorActivations += input * (extra > 0 ? 1 : 0) + widths[i] * size * size * (isLast ? 1 : 2)
-                convolutions.append(((widths[i - 1] + extra) * 16 * (size / 2) * (size / 2), true))
+                convolutions.append(((widths[i - 1] + extra) * 16 * (size / 2) * (size / 2), true,
+                                     winograd(Int(widths[i - 1] + extra), Int(widths[i]))))
             }
             let gNorm = widths.dropLast().reduce(0, +)
             // D: halves the side while doubling channels, then one logit from base x base.
@@ -112,7 +116,8 @@ struct ModelShape {
                 size /= 2
                 discriminatorParameters += (dWidths[i - 1] + extra) * dWidths[i] * 16
                 discriminatorActivations += input * (extra > 0 ? 1 : 0) + dWidths[i] * size * size * (i > 1 ? 2 : 1)
-                convolutions.append(((dWidths[i - 1] + extra) * 16 * size * size, false))
+                convolutions.append(((dWidths[i - 1] + extra) * 16 * size * size, false,
+                                     winograd(Int(dWidths[i - 1] + extra), Int(dWidths[i]))))
             }
             discriminatorParameters += (dWidths.last! + extra) * b * b
             discriminatorActivations += 1
@@ -144,9 +149,11 @@ struct ModelShape {
             guard let next = layer.outputShape(for: shape) else { break }
             switch layer {
             case let conv as Conv2d:
-                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * next[2] * next[3]), false))
+                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * next[2] * next[3]), false,
+                                     conv.geometry.isDCGANStep ? winograd(shape[1], next[1]) : nil))
             case let conv as ConvTranspose2d:
-                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * shape[2] * shape[3]), true))
+                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * shape[2] * shape[3]), true,
+                                     conv.geometry.isDCGANStep ? winograd(shape[1], next[1]) : nil))
             case let norm as BatchNorm:
                 statistics += Double(2 * norm.runningMean.count)
             default: break
@@ -157,14 +164,24 @@ struct ModelShape {
         return (Double(network.parameters.reduce(0) { $0 + $1.value.count }), activations)
     }
 
+    /// The channels of a kernel-4, stride-2, padding-1 layer if the Winograd path takes it.
+    private func winograd(_ inChannels: Int, _ outChannels: Int) -> (Int, Int)? {
+        WinogradFootprint.applies(inChannels: inChannels, outChannels: outChannels) ? (inChannels, outChannels) : nil
+    }
+
     /// Floats of the convolutions' column matrices at batch `n`: a plain convolution keeps
     /// the columns of as many samples as fit 48 Mi floats (and, training, reuses them for the
-    /// weight gradient); a transposed one makes them in chunks of at most 2 Mi floats.
+    /// weight gradient); a transposed one makes them in chunks of at most 2 Mi floats. Layers
+    /// on the Winograd path make none and share one scratch, as large as the largest needs.
     func workspaceFloats(batch n: Double, training: Bool) -> Double {
-        convolutions.reduce(0) { sum, layer in
-            guard training || layer.transposed else { return sum }
+        let columns = convolutions.reduce(0) { sum, layer in
+            guard (training || layer.transposed) && layer.winograd == nil else { return sum }
             let whole = layer.columns * n
             return sum + (layer.transposed ? min(whole, Double(2 << 20)) : min(whole, max(layer.columns, Double(48 << 20))))
         }
+        let winograd = convolutions.filter { n > 0 && (training || $0.transposed) }.compactMap(\.winograd).map {
+            WinogradFootprint.scratchFloats(inChannels: $0.0, outChannels: $0.1, training: training)
+        }
+        return columns + (winograd.max() ?? 0)
     }
 }

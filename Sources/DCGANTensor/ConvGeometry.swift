@@ -37,6 +37,10 @@ public struct ConvGeometry: Sendable, Equatable, Codable {
 
     /// Output extent of the transposed convolution along one axis.
     public func transposedOutput(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel + outputPadding }
+
+    /// Kernel 4, stride 2, padding 1 (any output padding): the DCGAN's step that halves or
+    /// doubles the side, which the Winograd path takes.
+    public var isDCGANStep: Bool { kernel == 4 && stride == 2 && padding == 1 }
 }
 
 /// Unfolds and folds image patches: the bridge between convolution and matrix products.

@@ -15,8 +15,8 @@ enum Winograd {
     /// Whether the path is on by default (`ConvolutionPathPolicy.winograd`).
     static let isDefault = ck_has_avx2_fma() && !ck_has_avx512()
 
-    /// True for kernel 4, stride 2, padding 1 (with any output padding).
-    static func fits(_ g: ConvGeometry) -> Bool { g.kernel == 4 && g.stride == 2 && g.padding == 1 }
+    /// True for the geometry the transforms are written for (`ConvGeometry.isDCGANStep`).
+    static func fits(_ g: ConvGeometry) -> Bool { g.isDCGANStep }
 
     /// The C kernels' description of `samples` images.
     static func shape(transposed: Bool, samples: Int, inChannels: Int, height: Int, width: Int,
@@ -204,6 +204,31 @@ enum Winograd {
             }
         }
         return plan.path
+    }
+}
+
+/// The memory the Winograd path takes, for estimates made before anything is allocated.
+public enum WinogradFootprint {
+    /// True when a kernel-4, stride-2, padding-1 convolution between these channel counts takes
+    /// the Winograd path by default (and so keeps no column matrix).
+    public static func applies(inChannels: Int, outChannels: Int) -> Bool {
+        let policy = ConvolutionPathPolicy()
+        return policy.winograd && min(inChannels, outChannels) >= policy.winogradMinimumChannels
+    }
+
+    /// Floats of the scratch that all Winograd layers share, as much as the layer between these
+    /// channel counts can ask for (either direction): the transformed weight (one per thread when
+    /// training, for the weight gradient's sums), the blocked input's budget, and every thread's
+    /// transformed input and products at the largest block.
+    public static func scratchFloats(inChannels: Int, outChannels: Int, training: Bool) -> Double {
+        let policy = ConvolutionPathPolicy(), threads = Double(Parallelism.threadCount)
+        let blockTiles = Double(max(192, policy.winogradGradientBlockTiles))
+        return [(inChannels, outChannels), (outChannels, inChannels)].map { from, to in
+            let (inPadded, outPadded) = (Double((from + 7) / 8 * 8), Double((to + 15) / 16 * 16))
+            let weight = Double(Winograd.points) * (inPadded * outPadded + 16)
+            return weight * (training ? threads : 1) + Double(policy.winogradBudget)
+                + threads * Double(Winograd.points) * blockTiles * (inPadded + outPadded)
+        }.max()!
     }
 }
 
