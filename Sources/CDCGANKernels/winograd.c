@@ -31,6 +31,12 @@ static const int down_taps[2][2] = {{1, 3}, {0, 2}};
 // stride between tiles, the patch side, the phase rows), so that the index arithmetic folds.
 #define INLINE static inline __attribute__((always_inline))
 
+// Where the 4 x 4 kernel from input channel i to output channel o starts in the weight:
+// ConvTranspose2d's weight is [in, out, 4, 4], Conv2d's [out, in, 4, 4].
+static inline long kernel_offset(const ck_winograd_shape *g, int o, int i) {
+    return g->transposed ? ((long)i * g->out_channels + o) * 16 : ((long)o * g->in_channels + i) * 16;
+}
+
 // Eight channels; aligned(4) lets a vector be loaded from any float.
 typedef float lanes __attribute__((vector_size(32), aligned(4)));
 
@@ -39,9 +45,6 @@ typedef float lanes __attribute__((vector_size(32), aligned(4)));
 CLONES
 void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin, int panel_end) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
-    // ConvTranspose2d's weight is [in, out, 4, 4], Conv2d's [out, in, 4, 4].
-    const long out_stride = g->transposed ? 16 : (long)g->in_channels * 16;
-    const long in_stride = g->transposed ? (long)g->out_channels * 16 : 16;
     const long plane = ck_winograd_weight_plane(g);
     for (int panel = panel_begin; panel < panel_end; panel++) {
         for (int i = 0; i < g->in_padded; i++) {
@@ -49,7 +52,7 @@ void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float 
             for (int lane = 0; lane < 16; lane++) {
                 const int o = panel * 16 + lane;
                 const int real = i < g->in_channels && o < g->out_channels;
-                const float *k = weight + (real ? o * out_stride + i * in_stride : 0);
+                const float *k = weight + (real ? kernel_offset(g, o, i) : 0);
                 for (int py = 0; py < 2; py++) {
                     for (int px = 0; px < 2; px++) {
                         // G k G^T with G = [1 0; 1 1; 0 1]: this phase pair's 2 x 2 taps to 3 x 3 points.
@@ -253,12 +256,10 @@ CLONES
 void ck_winograd_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
                                  int in_end) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
-    const long out_stride = g->transposed ? 16 : (long)g->in_channels * 16;
-    const long in_stride = g->transposed ? (long)g->out_channels * 16 : 16;
     const long plane = ck_winograd_weight_plane(g);
     for (int i = in_begin; i < in_end; i++) {
         for (int o = 0; o < g->out_channels; o++) {
-            float *k = weight_gradient + o * out_stride + i * in_stride;
+            float *k = weight_gradient + kernel_offset(g, o, i);
             const float *source = du + (long)i * g->out_padded + o;
             for (int py = 0; py < 2; py++) {
                 for (int px = 0; px < 2; px++) {

@@ -68,7 +68,7 @@ struct ModelOptions: ParsableArguments {
 struct ThreadOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Threads for the kernels and the matrix products (default: 2).", transform: OptionRange.integer(1...256))
     var threads = 2
-    @Option(help: "Matrix-product engine: auto (OpenBLAS when its AVX-512 kernels run, else our own AVX-512 kernel where the processor has AVX-512), avx512, openblas or reference.")
+    @Option(help: "Matrix-product engine: auto (OpenBLAS when its AVX-512 kernels run, else our own AVX-512 kernel where the processor has AVX-512), avx512, openblas or reference. Layers on the Winograd path (kernel 4, stride 2, padding 1 with AVX2 and no AVX-512) use their own kernel.")
     var engine = "auto"
 
     func apply() throws {
