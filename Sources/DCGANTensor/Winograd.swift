@@ -6,8 +6,8 @@ import Foundation
 /// the column lowering makes 64, and no column matrix or fold.
 ///
 /// Both directions go through it: ConvTranspose2d's forward and Conv2d's input gradient
-/// (transposed), Conv2d's forward and ConvTranspose2d's input gradient (not transposed). Weight
-/// gradients stay with the column lowering.
+/// (transposed), Conv2d's forward and ConvTranspose2d's input gradient (not transposed), and
+/// both kinds' weight gradients (`weightGradient`, the adjoint of the forward).
 enum Winograd {
     /// Transformed points per tile, and so matrix products per tile.
     static let points = 36
@@ -39,7 +39,8 @@ enum Winograd {
     /// (`weightBytes`), blocks are as small as keep their transformed input and products in the
     /// core's L2 (`cacheBytes`); a larger weight (G's 512-channel layer: 19 MiB) would come from
     /// memory for every block, so then each thread takes its share of the tiles in blocks of up
-    /// to 192 (measured on Zen 3: 59-63 ms per G3 pass at batch 64 with the small blocks, 30-34 with blocks of 128).
+    /// to 192 (measured on Zen 3: 59-63 ms per pass of that layer at batch 64 with the small
+    /// blocks, 30-34 with blocks of 128).
     static func tilesPerBlock(_ g: ck_winograd_shape, tiles: Int, cacheBytes: Int, weightBytes: Int) -> Int {
         let (inPadded, outPadded) = (Int(g.in_padded), Int(g.out_padded))
         if points * inPadded * outPadded * MemoryLayout<Float>.size > weightBytes {
