@@ -34,6 +34,9 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     /// measured).
     var winogradMinimumChannels = 16
 
+    /// True when the Winograd products run the AVX2 kernel: asked for, and the processor has it.
+    var usesWinogradVectorKernel: Bool { winogradVectorKernel && Winograd.hasVectorKernel }
+
     /// True when a convolution of geometry `g` from `inChannels` to `outChannels` takes the Winograd path.
     func usesWinograd(_ g: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {
         winograd && Winograd.fits(g) && min(inChannels, outChannels) >= winogradMinimumChannels

@@ -12,8 +12,11 @@ enum Winograd {
     /// Transformed points per tile, and so matrix products per tile.
     static let points = 36
 
+    /// Whether the processor runs the AVX2 product kernel (else the plain one runs).
+    static let hasVectorKernel = ck_has_avx2_fma()
+
     /// Whether the path is on by default (`ConvolutionPathPolicy.winograd`).
-    static let isDefault = ck_has_avx2_fma() && !ck_has_avx512()
+    static let isDefault = hasVectorKernel && !ck_has_avx512()
 
     /// True for the geometry the transforms are written for (`ConvGeometry.isDCGANStep`).
     static func fits(_ g: ConvGeometry) -> Bool { g.isDCGANStep }
@@ -128,7 +131,7 @@ enum Winograd {
                         outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) {
             tilesPerBlock($0, tiles: $1, cacheBytes: policy.winogradBlockBytes, weightBytes: policy.winogradWeightBytes)
         }
-        let vector = policy.winogradVectorKernel && ck_has_avx2_fma()
+        let vector = policy.usesWinogradVectorKernel
         WinogradScratch.shared.withBuffers { scratch in
             let u = scratch.weights.get(points * plan.weightPlane)
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
@@ -167,7 +170,7 @@ enum Winograd {
             let share = (tiles + Parallelism.threadCount - 1) / Parallelism.threadCount
             return min(policy.winogradGradientBlockTiles, max(1, share))
         }
-        let vector = policy.winogradVectorKernel && ck_has_avx2_fma()
+        let vector = policy.usesWinogradVectorKernel
         WinogradScratch.shared.withBuffers { scratch in
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
             let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
@@ -197,7 +200,7 @@ enum Winograd {
                     for i in range { gradients[0][i] += other[i] }
                 }
             }
-            Parallelism.forEachChunk(inChannels, costPerItem: 36 * outChannels) { range in
+            Parallelism.forEachChunk(inChannels, costPerItem: points * outChannels) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weight_gradient($0, shared.value.1[0], shared.value.4, Int32(range.lowerBound),
                                                 Int32(range.upperBound))
