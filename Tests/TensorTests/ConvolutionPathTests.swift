@@ -62,6 +62,13 @@ enum PathGrid {
     /// 3x5 -> 6x10, no output padding.
     static let up = ConvCase(transposed: true, batch: 5, inChannels: 5, outChannels: 3, height: 3, width: 5,
                              kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
+    /// 18x17 -> 9x8 and 8x9 -> 16x18 with a whole block of eight channels and a partial one: wide
+    /// enough that the transforms move rows of eight and of four positions through their
+    /// transposes in both directions, besides the tiles that go alone.
+    static let downWide = ConvCase(transposed: false, batch: 5, inChannels: 11, outChannels: 17, height: 18, width: 17,
+                                   kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
+    static let upWide = ConvCase(transposed: true, batch: 5, inChannels: 17, outChannels: 11, height: 8, width: 9,
+                                 kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
 
     /// Winograd's forward, input gradient and weight gradient on odd shapes, with each of its
     /// choices forced: the plain product kernel, chunks of one sample, blocks of 6 tiles (the last
@@ -70,7 +77,7 @@ enum PathGrid {
     static let winogradCases: [PathCase] = {
         let whole = ConvolutionPath.winograd(samples: 5, chunks: 1), single = ConvolutionPath.winograd(samples: 1, chunks: 5)
         var cases: [PathCase] = []
-        for c in [down, convT, up] {
+        for c in [down, convT, up, downWide, upWide] {
             let name = c.transposed ? "convT winograd" : "conv winograd"
             var smallBlocks = winograd(blockBytes: 1)
             smallBlocks.winogradGradientBlockTiles = 1
