@@ -8,8 +8,9 @@ import Foundation
 /// the kernel halfway (`require`). `dcgan bench` prints it beside the measured peak.
 ///
 /// The parts follow what the engine keeps: every parameter has a value and a gradient; Adam
-/// keeps two moments per parameter, RMSprop one; every layer keeps its output and the
-/// gradient of its input between the passes (activations run in place); a convolution keeps
+/// keeps two moments per parameter, RMSprop one; every layer keeps its output between the
+/// passes (activations run in place), and each network's input gradients share two buffers of
+/// its largest layer input (`GradientArena`); a convolution keeps
 /// its column matrix, for as many samples as fit 48 Mi floats (`samplesPerChunk`), and the
 /// transposed ones an 8 MiB chunk, except the layers Winograd's path takes, which share one
 /// scratch (`WinogradFootprint`); generated images are held as floats and bytes. (The data
@@ -40,8 +41,10 @@ public struct MemoryEstimate: Sendable, Equatable {
         let weights = layers.generatorParameters + layers.discriminatorParameters
         let moments: Double = switch optimizer { case .adam: 2; case .rmsprop: 1; case .sgd: 0 }
         let n = Double(batchSize)
-        // Forward outputs and backward input gradients of both networks (D's serve real and fake in turn).
-        let activations = 2 * n * (layers.generatorActivations + layers.discriminatorActivations)
+        // Forward outputs of both networks (D's serve real and fake in turn), and each network's
+        // two shared input-gradient buffers.
+        let activations = n * (layers.generatorActivations + layers.discriminatorActivations
+            + 2 * (layers.generatorLargest + layers.discriminatorLargest))
         return MemoryEstimate(parameters: 4 * (2 * weights + layers.statistics), optimizerState: 4 * moments * weights,
                               activations: 4 * activations, workspaces: 4 * layers.workspaceFloats(batch: n, training: true),
                               data: 0)
@@ -80,6 +83,9 @@ struct ModelShape {
     var statistics = 0.0
     /// Elements per sample of every layer output (convolution, normalisation, label join).
     var generatorActivations = 0.0, discriminatorActivations = 0.0
+    /// Elements per sample of the largest tensor a layer takes, and so of the largest input
+    /// gradient of each network.
+    var generatorLargest = 0.0, discriminatorLargest = 0.0
     var imageFloats = 0.0
     /// Per convolution: (column floats per sample, whether transposed, and its channels when
     /// the Winograd path takes it).
@@ -97,6 +103,7 @@ struct ModelShape {
             var size = b
             generatorParameters = (Double(model.nz) + extra) * widths[0] * b * b
             generatorActivations = (Double(model.nz) + extra) + widths[0] * size * size * 2
+            generatorLargest = max(Double(model.nz) + extra, widths[0] * size * size)
             convolutions.append(((Double(model.nz) + extra) * b * b, true, nil))
             for i in 1..<widths.count {
                 let input = (widths[i - 1] + extra) * size * size
@@ -104,6 +111,7 @@ struct ModelShape {
                 generatorParameters += (widths[i - 1] + extra) * widths[i] * 16
                 let isLast = i == widths.count - 1
                 generatorActivations += input * (extra > 0 ? 1 : 0) + widths[i] * size * size * (isLast ? 1 : 2)
+                generatorLargest = max(generatorLargest, input, widths[i] * size * size)
                 convolutions.append(((widths[i - 1] + extra) * 16 * (size / 2) * (size / 2), true,
                                      winograd(Int(widths[i - 1] + extra), Int(widths[i]))))
             }
@@ -116,6 +124,7 @@ struct ModelShape {
                 size /= 2
                 discriminatorParameters += (dWidths[i - 1] + extra) * dWidths[i] * 16
                 discriminatorActivations += input * (extra > 0 ? 1 : 0) + dWidths[i] * size * size * (i > 1 ? 2 : 1)
+                discriminatorLargest = max(discriminatorLargest, input, dWidths[i] * size * size)
                 convolutions.append(((dWidths[i - 1] + extra) * 16 * size * size, false,
                                      winograd(Int(dWidths[i - 1] + extra), Int(dWidths[i]))))
             }
@@ -129,24 +138,28 @@ struct ModelShape {
         case .kerasCIFAR10, .upsampleELU, .cntkMNIST:
             // Fixed, small networks: counted from the built layers rather than by formula.
             let (generator, discriminator, _) = ModelZoo.networks(for: model)
-            (generatorParameters, generatorActivations) = count(generator, input: model.latentShape)
-            (discriminatorParameters, discriminatorActivations) = count(discriminator, input: model.sampleShape)
+            (generatorParameters, generatorActivations, generatorLargest) = count(generator, input: model.latentShape)
+            (discriminatorParameters, discriminatorActivations, discriminatorLargest) = count(discriminator, input: model.sampleShape)
         case .mlp, .toy1010:
             let pixels = model.architecture == .toy1010 ? 4 : imageFloats, h = Double(model.hidden), z = Double(model.nz)
             generatorParameters = (z + extra + 1) * h + (h + 1) * pixels + 2 * h
             discriminatorParameters = (pixels + extra + 1) * h + h + 1 + 2 * h
             generatorActivations = z + extra + 3 * h + 2 * pixels
             discriminatorActivations = pixels + extra + 3 * h + 1
+            generatorLargest = max(z + extra, h, pixels)
+            discriminatorLargest = max(pixels + extra, h)
         }
     }
 
-    /// Parameters and per-sample output floats of `network` fed [1] + `input`, adding its
+    /// Parameters, per-sample output floats and the largest per-sample tensor a layer takes of
+    /// `network` fed [1] + `input`, adding its
     /// BatchNorm statistics to `statistics` and its convolutions' column matrices to
     /// `convolutions` (the input's columns for a transposed one, as for the DCGAN).
-    private mutating func count(_ network: Sequential, input: [Int]) -> (parameters: Double, activations: Double) {
-        var shape = [1] + input, activations = Double(input.reduce(1, *))
+    private mutating func count(_ network: Sequential, input: [Int]) -> (parameters: Double, activations: Double, largest: Double) {
+        var shape = [1] + input, activations = Double(input.reduce(1, *)), largest = 0.0
         for layer in network.layers {
             guard let next = layer.outputShape(for: shape) else { break }
+            largest = max(largest, Double(shape.dropFirst().reduce(1, *)))
             switch layer {
             case let conv as Conv2d:
                 convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * next[2] * next[3]), false,
@@ -161,7 +174,7 @@ struct ModelShape {
             if !(layer is Reshape) { activations += 2 * Double(next.dropFirst().reduce(1, *)) }
             shape = next
         }
-        return (Double(network.parameters.reduce(0) { $0 + $1.value.count }), activations)
+        return (Double(network.parameters.reduce(0) { $0 + $1.value.count }), activations, largest)
     }
 
     /// The channels of a kernel-4, stride-2, padding-1 layer if the Winograd path takes it.

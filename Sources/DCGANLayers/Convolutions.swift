@@ -37,7 +37,7 @@ public final class Convolution<Kernel: ConvolutionKernel>: Layer {
     }
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        let dx = inputGradientNeeded ? inputGradient.get(input.shape) : nil
+        let dx = inputGradientNeeded ? inputGradient.inputGradient(input.shape, outputGradient: dy) : nil
         Kernel.backward(input: input, weight: weight.value, outputGradient: dy, geometry: geometry, inputGradient: dx,
                         weightGradient: weight.gradientIfTrainable, biasGradient: bias?.gradientIfTrainable, workspace: workspace)
         return dx ?? dy
@@ -104,7 +104,7 @@ public final class Linear: Layer {
     }
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        let dx = inputGradientNeeded ? inputGradient.get(input.shape) : nil
+        let dx = inputGradientNeeded ? inputGradient.inputGradient(input.shape, outputGradient: dy) : nil
         LinearKernel.backward(input: input, weight: weight.value, outputGradient: dy, inputGradient: dx,
                               weightGradient: weight.gradientIfTrainable, biasGradient: bias?.gradientIfTrainable)
         return dx ?? dy

@@ -104,7 +104,7 @@ public final class DiffAugment: Layer {
 
     public func backward(_ outputGradient: Tensor, inputGradientNeeded: Bool) -> Tensor {
         guard inputGradientNeeded else { return outputGradient }
-        let dx = inputGradient.get(outputGradient.shape)
+        let dx = inputGradient.inputGradient(outputGradient.shape, outputGradient: outputGradient)
         Self.transform(outputGradient, into: dx, draws: draws, adjoint: true)
         return dx
     }

@@ -58,7 +58,7 @@ public final class JoinLabels: Layer {
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
         guard inputGradientNeeded else { return dy }
-        let dx = inputGradient.get(inputShape)
+        let dx = inputGradient.inputGradient(inputShape, outputGradient: dy)
         LayoutKernel.joinLabelsBackward(outputGradient: dy, inputGradient: dx)
         return dx
     }

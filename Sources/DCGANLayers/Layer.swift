@@ -42,7 +42,10 @@ public final class Parameter: @unchecked Sendable {
 /// `forward` keeps what `backward` will need (its input, saved statistics); `backward` takes
 /// dL/d(output), accumulates the parameters' gradients (+=, until `zeroGradients`) and returns
 /// dL/d(input). The returned tensors are buffers the layer owns and reuses: a caller that
-/// needs one after the layer's next call must copy it.
+/// needs one after the layer's next call must copy it. Inside a `Sequential` the input
+/// gradients share the network's two `GradientArena` buffers instead (a layer asks with
+/// `ReusableTensor.inputGradient(_:outputGradient:)`), so one lasts only until the layer before
+/// has run, and the network's returned gradient until its next backward pass.
 public protocol Layer: AnyObject {
     /// The layer's output for a batch `input`; keeps what `backward` needs.
     func forward(_ input: Tensor) -> Tensor

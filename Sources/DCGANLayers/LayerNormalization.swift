@@ -42,7 +42,7 @@ public final class LayerNorm: Layer {
     }
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        let dx = inputGradientNeeded ? inputGradient.get(input.shape) : nil
+        let dx = inputGradientNeeded ? inputGradient.inputGradient(input.shape, outputGradient: dy) : nil
         LayerNormKernel.backward(input: input, gamma: scale?.value, savedMean: savedMean, savedInverseStd: savedInverseStd,
                                  outputGradient: dy, inputGradient: dx, gammaGradient: scale?.gradientIfTrainable,
                                  betaGradient: shift?.gradientIfTrainable)

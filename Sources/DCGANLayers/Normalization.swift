@@ -60,7 +60,7 @@ public final class BatchNorm: Layer {
     }
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        let dx = inputGradientNeeded ? inputGradient.get(input.shape) : nil
+        let dx = inputGradientNeeded ? inputGradient.inputGradient(input.shape, outputGradient: dy) : nil
         if isTraining {
             BatchNormKernel.backward(input: input, gamma: scale?.value, savedMean: savedMean, savedInverseStd: savedInverseStd,
                                      outputGradient: dy, inputGradient: dx, gammaGradient: scale?.gradientIfTrainable,

@@ -33,7 +33,7 @@ public final class Activation: Layer {
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
         guard inputGradientNeeded else { return dy }
-        let dx = inPlace ? dy : inputGradient.get(dy.shape)
+        let dx = inPlace ? dy : inputGradient.inputGradient(dy.shape, outputGradient: dy)
         ActivationKernel.backward(kind, output: output, outputGradient: dy, inputGradient: dx)
         return dx
     }
@@ -68,7 +68,7 @@ public final class Dropout: Layer {
     }
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        let m = mask.get(dy.shape), dx = inputGradient.get(dy.shape)
+        let m = mask.get(dy.shape), dx = inputGradient.inputGradient(dy.shape, outputGradient: dy)
         for i in 0..<dy.count { dx[i] = dy[i] * m[i] }
         return dx
     }
@@ -96,7 +96,7 @@ public final class Upsample: Layer {
     }
 
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        let dx = inputGradient.get(inputShape)
+        let dx = inputGradient.inputGradient(inputShape, outputGradient: dy)
         LayoutKernel.upsampleNearestBackward(outputGradient: dy, factor: factor, inputGradient: dx)
         return dx
     }

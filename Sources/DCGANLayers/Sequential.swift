@@ -8,6 +8,8 @@ public final class Sequential: Layer {
     public var name: String
     /// Each layer's input shape in the last forward pass, kept only while profiling.
     private var inputShapes: [[Int]] = []
+    /// The two buffers the layers' input gradients share in the backward pass.
+    public let gradients = GradientArena()
 
     /// Every layer's parameters, in order; gathered once (the layers never change) so that
     /// zeroing and freezing allocate nothing in the training loop.
@@ -30,17 +32,23 @@ public final class Sequential: Layer {
         return x
     }
 
+    /// Runs the layers' backward passes in reverse with `gradients` as the current
+    /// `GradientArena`: the layers' input gradients take its two buffers in turn, and the
+    /// returned one lies in it until this network's next backward pass.
     public func backward(_ outputGradient: Tensor, inputGradientNeeded: Bool) -> Tensor {
-        var gradient = outputGradient
-        for (index, layer) in layers.enumerated().reversed() {
-            let needed = index > 0 || inputGradientNeeded
-            // Backward does one product per wanted gradient: the input's and the weights'.
-            let products = (needed ? 1.0 : 0) + (layer.parameters.first.map { $0.isFrozen ? 0 : 1 } ?? 0)
-            gradient = LayerProfiler.measure(name, index, layer, "backward", flops: products * layer.forwardFLOPs(for: inputShapes[index])) {
-                layer.backward(gradient, inputGradientNeeded: needed)
+        GradientArena.$current.withValue(gradients) {
+            var gradient = outputGradient
+            for (index, layer) in layers.enumerated().reversed() {
+                let needed = index > 0 || inputGradientNeeded
+                // Backward does one product per wanted gradient: the input's and the weights'.
+                let products = (needed ? 1.0 : 0) + (layer.parameters.first.map { $0.isFrozen ? 0 : 1 } ?? 0)
+                gradient = LayerProfiler.measure(name, index, layer, "backward",
+                                                 flops: products * layer.forwardFLOPs(for: inputShapes[index])) {
+                    layer.backward(gradient, inputGradientNeeded: needed)
+                }
             }
+            return gradient
         }
-        return gradient
     }
 
     /// Running statistics, named by layer index so checkpoints can check them one by one.

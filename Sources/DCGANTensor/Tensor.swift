@@ -51,6 +51,13 @@ public struct Tensor: @unchecked Sendable {
         self.storage = storage
     }
 
+    /// The first `shape.reduce(1, *)` floats of `storage` as a tensor of `shape` (a buffer
+    /// shared by tensors of different shapes in turn, as `GradientArena`'s).
+    init(shape: [Int], viewing storage: TensorStorage) {
+        precondition(shape.reduce(1, *) <= storage.count, "shape \(shape) is larger than its storage")
+        self.init(shape: shape, storage: storage)
+    }
+
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
     /// Number of axes.
