@@ -165,13 +165,13 @@ void ck_winograd_block_input(const ck_winograd_shape *g, const float *input, flo
 }
 
 INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
-                            const int step, const int side, const int rows[2][3]) {
+                            int block_begin, int block_end, const int step, const int side, const int rows[2][3]) {
     const int blocks = g->in_padded / 8, ph = g->patch_height, pw = g->patch_width;
     const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->input_plane;
     for (long t = tile_begin; t < tile_end; t++) {
         const long n = t / per_sample;
         const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
-        for (int block = 0; block < blocks; block++) {
+        for (int block = block_begin; block < block_end; block++) {
             const float *patch = blocked + ((((n * blocks + block) * ph) + (long)ty * step) * pw + (long)tx * step) * 8;
             lanes mixed[6][6];
             for (int py = 0; py < 2; py++) {
@@ -200,11 +200,12 @@ INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, fl
 }
 
 CLONES
-void ck_winograd_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end) {
+void ck_winograd_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
+                       int block_begin, int block_end) {
     if (g->transposed) {
-        transform_input(g, blocked, v, tile_begin, tile_end, 2, 4, up_rows);
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 4, up_rows);
     } else {
-        transform_input(g, blocked, v, tile_begin, tile_end, 4, 6, down_rows);
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 6, down_rows);
     }
 }
 
@@ -296,15 +297,16 @@ void ck_winograd_output(const ck_winograd_shape *g, const float *m, const float 
 // products by y = (m0 + m1, m1 + m2) along each axis, so dm = (dy0, dy0 + dy1, dy1). Tiles go in
 // runs as in the output transform, the rows of eight read and transposed in registers.
 INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
-                                      long tile_begin, long tile_end, const int transposed) {
+                                      long tile_begin, long tile_end, int block_begin, int block_end,
+                                      const int transposed) {
     const long per_sample = (long)g->tiles_y * g->tiles_x, image = (long)g->out_height * g->out_width;
     const long tiles_in_block = tile_end - tile_begin;
-    const int span = transposed ? 4 : 2, blocks = g->out_padded / 8;
+    const int span = transposed ? 4 : 2;
     for (long t = tile_begin; t < tile_end;) {
         const long n = t / per_sample;
         const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
         const int width = run_width(g, t, tile_end, tx, span), tiles = width ? width / span : 1;
-        for (int block = 0; block < blocks; block++) {
+        for (int block = block_begin; block < block_end; block++) {
             const int count = g->out_channels - block * 8 < 8 ? g->out_channels - block * 8 : 8;
             lanes d[4][4][4];
             for (int k = 0; k < 4; k++) {
@@ -356,11 +358,11 @@ INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *d
 
 CLONES
 void ck_winograd_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
-                                 long tile_begin, long tile_end) {
+                                 long tile_begin, long tile_end, int block_begin, int block_end) {
     if (g->transposed) {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, 1);
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 1);
     } else {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, 0);
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 0);
     }
 }
 

@@ -114,11 +114,12 @@ void ck_winograd_multiply(const ck_winograd_shape *g, int rows, const float *v, 
 }
 
 void ck_winograd_multiply_gradient(const ck_winograd_shape *g, int tiles, const float *v, long v_plane,
-                                   const float *dm, long dm_plane, float *du, bool accumulate, bool vector) {
+                                   const float *dm, long dm_plane, float *du, int row_begin, int row_end,
+                                   int panel_begin, int panel_end, bool accumulate, bool vector) {
     const long du_plane = ck_winograd_weight_plane(g);
     for (int p = 0; p < 36; p++) {
-        const operand a = {v + p * v_plane, 1, g->in_padded};
-        multiply(g->in_padded, g->out_padded / 16, tiles, a, dm + p * dm_plane, du + p * du_plane, g->out_padded,
-                 accumulate, vector);
+        const operand a = {v + p * v_plane + row_begin, 1, g->in_padded};
+        multiply(row_end - row_begin, panel_end - panel_begin, tiles, a, dm + p * dm_plane + (long)panel_begin * tiles * 16,
+                 du + p * du_plane + (long)row_begin * g->out_padded + panel_begin * 16, g->out_padded, accumulate, vector);
     }
 }

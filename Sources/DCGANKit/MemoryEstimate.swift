@@ -193,7 +193,7 @@ struct ModelShape {
             return sum + (layer.transposed ? min(whole, Double(2 << 20)) : min(whole, max(layer.columns, Double(48 << 20))))
         }
         let winograd = convolutions.filter { n > 0 && (training || $0.transposed) }.compactMap(\.winograd).map {
-            WinogradFootprint.scratchFloats(inChannels: $0.0, outChannels: $0.1, training: training)
+            WinogradFootprint.scratchFloats(inChannels: $0.0, outChannels: $0.1)
         }
         return columns + (winograd.max() ?? 0)
     }

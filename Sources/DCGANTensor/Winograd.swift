@@ -87,6 +87,22 @@ enum Winograd {
         /// thread over its own share of the blocks.
         func forEachBlock(input: UnsafePointer<Float>, blocked: UnsafeMutablePointer<Float>,
                           _ body: (UnsafePointer<ck_winograd_shape>, Int, Int, Int, Int) -> Void) {
+            withoutActuallyEscaping(body) { body in
+                let work = UncheckedSendable(body)
+                forEachChunk(input: input, blocked: blocked) { g, start, tiles in
+                    Parallelism.forEachPart(chunkCount(tiles, blockTiles)) { thread, blocks in
+                        for block in blocks {
+                            work.value(g, thread, block * blockTiles, min(tiles, (block + 1) * blockTiles), start)
+                        }
+                    }
+                }
+            }
+        }
+
+        /// Blocks `input` chunk by chunk into `blocked` and runs `body(shape, start, tiles)` on
+        /// each chunk, from sample `start`, of `tiles` tiles.
+        func forEachChunk(input: UnsafePointer<Float>, blocked: UnsafeMutablePointer<Float>,
+                          _ body: (UnsafePointer<ck_winograd_shape>, Int, Int) -> Void) {
             let inputSize = inChannels * height * width
             let shared = UncheckedSendable((input, blocked))
             for start in stride(from: 0, to: samples, by: chunk) {
@@ -100,17 +116,7 @@ enum Winograd {
                                                 items.upperBound)
                     }
                 }
-                let tiles = count * tilesPerSample
-                withoutActuallyEscaping(body) { body in
-                    let work = UncheckedSendable(body)
-                    Parallelism.forEachPart(chunkCount(tiles, blockTiles)) { thread, blocks in
-                        withUnsafePointer(to: part) { g in
-                            for block in blocks {
-                                work.value(g, thread, block * blockTiles, min(tiles, (block + 1) * blockTiles), start)
-                            }
-                        }
-                    }
-                }
+                withUnsafePointer(to: part) { body($0, start, count * tilesPerSample) }
             }
         }
     }
@@ -146,7 +152,7 @@ enum Winograd {
             plan.forEachBlock(input: input, blocked: blocked) { g, thread, first, end, start in
                 let (_, u, threads, bias, output, blocked) = shared.value
                 let (v, m) = threads[thread]
-                ck_winograd_input(g, blocked, v, first, end)
+                ck_winograd_input(g, blocked, v, first, end, 0, Int32(plan.inPadded / 8))
                 ck_winograd_multiply(g, Int32((end - first + 5) / 6 * 6), v, plan.inputPlane, u, m, plan.productPlane, vector)
                 ck_winograd_output(g, m, bias, output + start * outputSize, first, end)
             }
@@ -157,9 +163,15 @@ enum Winograd {
     /// Adds to `weightGradient` (the direction's layout) the gradient of the convolution of
     /// `input` with respect to its weight, from `outputGradient` [samples, outChannels, outHeight,
     /// outWidth]: per block of tiles, the transformed input times the products' gradients (the
-    /// output transform's adjoint) into each thread's gradient of the transformed weight, then
-    /// the weight transform's adjoint. Blocks are each thread's share of the tiles, up to 192:
-    /// the block is the depth of these products, and the gradient is read and written once per block.
+    /// output transform's adjoint) into the gradient of the transformed weight, then the weight
+    /// transform's adjoint. Blocks are up to 192 tiles, the depth of these products, and at most
+    /// a thread count's share of them.
+    ///
+    /// The threads split the larger side's channels and go through every block, each making its
+    /// own part of the transformed weight's gradient, so that no thread needs a whole copy of it
+    /// (75 MiB at 1024 channels) and no copies are summed; each makes all of the smaller side's
+    /// transform (the input's for Conv2d's wider outputs, the output gradient's for
+    /// ConvTranspose2d's).
     static func weightGradient(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
                                height: Int, width: Int, outputGradient: UnsafePointer<Float>, outChannels: Int,
                                outHeight: Int, outWidth: Int, weightGradient: UnsafeMutablePointer<Float>,
@@ -167,43 +179,44 @@ enum Winograd {
         let policy = workspace.policy
         let plan = Plan(transposed: transposed, samples: n, inChannels: inChannels, height: height, width: width,
                         outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) { _, tiles in
+            // Each thread goes through every tile; blocks of a thread count's share of them keep
+            // the threads' transformed inputs and products as small as with blocks split among them.
             let share = (tiles + Parallelism.threadCount - 1) / Parallelism.threadCount
             return min(policy.winogradGradientBlockTiles, max(1, share))
         }
         let vector = policy.usesWinogradVectorKernel
+        // Parts of the split side: blocks of eight input channels or panels of 16 output channels.
+        let splitsInput = plan.inPadded >= plan.outPadded
+        let parts = splitsInput ? plan.inPadded / 8 : plan.outPadded / 16
         WinogradScratch.shared.withBuffers { scratch in
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
             let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
-            // Thread 0 sums into the transformed weight's buffer, the others into their own; each
-            // thread's first block writes its sum, the later ones add to it.
-            let gradients = [scratch.weights.get(points * plan.weightPlane)]
-                + scratch.gradientBuffers(Parallelism.threadCount - 1, floats: points * plan.weightPlane)
-            let started = UnsafeMutableBufferPointer<Bool>.allocate(capacity: gradients.count)
-            defer { started.deallocate() }
-            started.initialize(repeating: false)
-            let shared = UncheckedSendable((threads, gradients, blocked, outputGradient, weightGradient, started))
+            let gradient = scratch.weights.get(points * plan.weightPlane)
+            let shared = UncheckedSendable((threads, gradient, blocked, outputGradient, weightGradient))
             let outputSize = outChannels * outHeight * outWidth
-            plan.forEachBlock(input: input, blocked: blocked) { g, thread, first, end, start in
-                let (threads, gradients, blocked, outputGradient, _, started) = shared.value
-                let (v, dm) = threads[thread]
-                ck_winograd_input(g, blocked, v, first, end)
-                ck_winograd_output_gradient(g, outputGradient + start * outputSize, dm, plan.productPlane, first, end)
-                ck_winograd_multiply_gradient(g, Int32(end - first), v, plan.inputPlane, dm, plan.productPlane,
-                                              gradients[thread], started[thread], vector)
-                started[thread] = true
-            }
-            let total = points * plan.weightPlane
-            Parallelism.forEachChunk(total, costPerItem: gradients.count) { range in
-                let (_, gradients, _, _, _, started) = shared.value
-                if !started[0] { (gradients[0] + range.lowerBound).update(repeating: 0, count: range.count) }
-                for (other, sum) in zip(gradients.dropFirst(), started.dropFirst()) where sum {
-                    for i in range { gradients[0][i] += other[i] }
+            plan.forEachChunk(input: input, blocked: blocked) { g, start, tiles in
+                let work = UncheckedSendable(g)
+                Parallelism.forEachPart(parts) { thread, range in
+                    let (threads, gradient, blocked, outputGradient, _) = shared.value
+                    let (v, dm) = threads[thread]
+                    let inBlocks = splitsInput ? range : 0..<plan.inPadded / 8
+                    let panels = splitsInput ? 0..<plan.outPadded / 16 : range
+                    for first in stride(from: 0, to: tiles, by: plan.blockTiles) {
+                        let end = min(tiles, first + plan.blockTiles)
+                        ck_winograd_input(work.value, blocked, v, first, end, Int32(inBlocks.lowerBound), Int32(inBlocks.upperBound))
+                        ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, dm, plan.productPlane, first,
+                                                    end, Int32(panels.lowerBound * 2), Int32(panels.upperBound * 2))
+                        // The first block of the first chunk writes the sum, the later ones add to it.
+                        ck_winograd_multiply_gradient(work.value, Int32(end - first), v, plan.inputPlane, dm, plan.productPlane,
+                                                      gradient, Int32(inBlocks.lowerBound * 8), Int32(inBlocks.upperBound * 8),
+                                                      Int32(panels.lowerBound), Int32(panels.upperBound),
+                                                      start > 0 || first > 0, vector)
+                    }
                 }
             }
             Parallelism.forEachChunk(inChannels, costPerItem: points * outChannels) { range in
                 withUnsafePointer(to: plan.one) {
-                    ck_winograd_weight_gradient($0, shared.value.1[0], shared.value.4, Int32(range.lowerBound),
-                                                Int32(range.upperBound))
+                    ck_winograd_weight_gradient($0, shared.value.1, shared.value.4, Int32(range.lowerBound), Int32(range.upperBound))
                 }
             }
         }
@@ -221,16 +234,16 @@ public enum WinogradFootprint {
     }
 
     /// Floats of the scratch that all Winograd layers share, as much as the layer between these
-    /// channel counts can ask for (either direction): the transformed weight (one per thread when
-    /// training, for the weight gradient's sums), the blocked input's budget, and every thread's
-    /// transformed input and products at the largest block.
-    public static func scratchFloats(inChannels: Int, outChannels: Int, training: Bool) -> Double {
+    /// channel counts can ask for (either direction): the transformed weight (or its gradient),
+    /// the blocked input's budget, and every thread's transformed input and products at the
+    /// largest block.
+    public static func scratchFloats(inChannels: Int, outChannels: Int) -> Double {
         let policy = ConvolutionPathPolicy(), threads = Double(Parallelism.threadCount)
         let blockTiles = Double(max(192, policy.winogradGradientBlockTiles))
         return [(inChannels, outChannels), (outChannels, inChannels)].map { from, to in
             let (inPadded, outPadded) = (Double((from + 7) / 8 * 8), Double((to + 15) / 16 * 16))
             let weight = Double(Winograd.points) * (inPadded * outPadded + 16)
-            return weight * (training ? threads : 1) + Double(policy.winogradBudget)
+            return weight + Double(policy.winogradBudget)
                 + threads * Double(Winograd.points) * blockTiles * (inPadded + outPadded)
         }.max()!
     }
@@ -245,7 +258,6 @@ final class WinogradScratch: @unchecked Sendable {
     var weights = GrowingBuffer()
     var blocked = GrowingBuffer()
     var threads: [(GrowingBuffer, GrowingBuffer)] = []
-    var gradients: [GrowingBuffer] = []
 
     /// Runs `body` with the scratch to itself.
     func withBuffers<Result>(_ body: (WinogradScratch) -> Result) -> Result {
@@ -258,12 +270,6 @@ final class WinogradScratch: @unchecked Sendable {
     func threadBuffers(inputFloats: Int, productFloats: Int) -> [(UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)] {
         while threads.count < Parallelism.threadCount { threads.append((GrowingBuffer(), GrowingBuffer())) }
         return (0..<Parallelism.threadCount).map { (threads[$0].0.get(inputFloats), threads[$0].1.get(productFloats)) }
-    }
-
-    /// `count` buffers of `floats` floats for threads' private weight gradients.
-    func gradientBuffers(_ count: Int, floats: Int) -> [UnsafeMutablePointer<Float>] {
-        while gradients.count < count { gradients.append(GrowingBuffer()) }
-        return (0..<count).map { gradients[$0].get(floats) }
     }
 }
 

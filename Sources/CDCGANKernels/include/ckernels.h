@@ -70,8 +70,10 @@ void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, fl
 void ck_winograd_block_input(const ck_winograd_shape *shape, const float *input, float *blocked, long item_begin,
                              long item_end);
 
-/// Tiles [tile_begin, tile_end) of the transformed input v [36][tile - tile_begin][in_padded].
-void ck_winograd_input(const ck_winograd_shape *shape, const float *blocked, float *v, long tile_begin, long tile_end);
+/// Tiles [tile_begin, tile_end) of the transformed input v [36][tile - tile_begin][in_padded], its
+/// blocks of eight channels [block_begin, block_end).
+void ck_winograd_input(const ck_winograd_shape *shape, const float *blocked, float *v, long tile_begin, long tile_end,
+                       int block_begin, int block_end);
 
 /// The output (NCHW, overwritten) of tiles [tile_begin, tile_end) from the products
 /// m [36][tile - tile_begin][out_padded], plus `bias` (may be NULL).
@@ -88,16 +90,19 @@ void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float 
                           float *m, long m_plane, bool vector);
 
 /// For each of the 36 points p: du[p] (in_padded x out_padded, `ck_winograd_weight_plane` apart)
-/// = v[p]^T * dm[p] (+= with `accumulate`), over `tiles` tiles: v as `ck_winograd_input` writes it
-/// (planes v_plane apart), dm in panels of 16 output channels, [out_padded / 16][tiles][16]
+/// = v[p]^T * dm[p] (+= with `accumulate`) over `tiles` tiles, for the input channels (rows)
+/// [row_begin, row_end) and the panels of 16 output channels [panel_begin, panel_end): v as
+/// `ck_winograd_input` writes it (planes v_plane apart), dm in panels, [out_padded / 16][tiles][16]
 /// (planes dm_plane apart).
 void ck_winograd_multiply_gradient(const ck_winograd_shape *shape, int tiles, const float *v, long v_plane,
-                                   const float *dm, long dm_plane, float *du, bool accumulate, bool vector);
+                                   const float *dm, long dm_plane, float *du, int row_begin, int row_end,
+                                   int panel_begin, int panel_end, bool accumulate, bool vector);
 
 /// The gradients dm of the 36 products of tiles [tile_begin, tile_end) from the output gradient
-/// dy (NCHW), in the panels `ck_winograd_multiply_gradient` reads (planes dm_plane apart).
+/// dy (NCHW), in the panels `ck_winograd_multiply_gradient` reads (planes dm_plane apart), for
+/// the blocks of eight output channels [block_begin, block_end).
 void ck_winograd_output_gradient(const ck_winograd_shape *shape, const float *dy, float *dm, long dm_plane,
-                                 long tile_begin, long tile_end);
+                                 long tile_begin, long tile_end, int block_begin, int block_end);
 
 /// Adds to the weight gradient (the direction's layout) of input channels [in_begin, in_end) the
 /// taps' share of du, the gradient of the transformed weight.
