@@ -10,6 +10,25 @@
 #include <math.h>
 
 CLONES
+void ck_epilogue_apply(const ck_epilogue *e, float *x, long channels, long plane, long item_begin, long item_end) {
+    // ReLU is the leaky one with slope 0.
+    const float slope = e->activation == CK_LEAKY_RELU ? e->slope : 0;
+    for (long item = item_begin; item < item_end; item++) {
+        const long c = item % channels;
+        const float scale = e->scale ? e->scale[c] : 1, shift = e->shift ? e->shift[c] : 0;
+        float *row = x + item * plane;
+        if (e->activation < 0) {
+            for (long i = 0; i < plane; i++) row[i] = scale * row[i] + shift;
+        } else {
+            for (long i = 0; i < plane; i++) {
+                const float v = scale * row[i] + shift;
+                row[i] = v > 0 ? v : slope * v;
+            }
+        }
+    }
+}
+
+CLONES
 void ck_activation_forward(ck_activation kind, float parameter, const float *x, float *y, long count) {
     switch (kind) {
     case CK_RELU:

@@ -239,7 +239,10 @@ INLINE void tile_outputs(const float *source, long plane, const float bias[8], l
 // Tiles go in runs side by side where they make whole rows of eight (or four) outputs: each
 // such row of eight channels is transposed in registers and stored a channel's eight (four)
 // floats at a time. The other tiles store float by float.
-INLINE void transform_output(const ck_winograd_shape *g, const float *m, const float *bias, float *output,
+// A lane mask: all ones where a comparison holds.
+typedef int mask __attribute__((vector_size(32), aligned(4)));
+
+INLINE void transform_output(const ck_winograd_shape *g, const float *m, const ck_epilogue *epilogue, float *output,
                              long tile_begin, long tile_end, const int transposed) {
     const int blocks = g->out_padded / 8, span = transposed ? 4 : 2;
     const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->product_plane;
@@ -250,12 +253,29 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const f
         const int width = run_width(g, t, tile_end, tx, span), tiles = width ? width / span : 1;
         for (int block = 0; block < blocks; block++) {
             const int count = g->out_channels - block * 8 < 8 ? g->out_channels - block * 8 : 8;
-            float b[8] = {0};
-            for (int l = 0; l < count; l++) b[l] = bias ? bias[block * 8 + l] : 0;
+            float scale[8] = {0}, shift[8] = {0}, none[8] = {0};
+            for (int l = 0; l < count; l++) {
+                scale[l] = epilogue->scale ? epilogue->scale[block * 8 + l] : 1;
+                shift[l] = epilogue->shift ? epilogue->shift[block * 8 + l] : 0;
+            }
+            // ReLU is the leaky one with slope 0.
+            const lanes slope = (lanes){0} + (epilogue->activation == CK_LEAKY_RELU ? epilogue->slope : 0);
             lanes out[4][4][4];
             for (int k = 0; k < tiles; k++) {
-                tile_outputs(m + (t + k - tile_begin) * g->out_padded + block * 8, plane, b, out[k],
-                             transposed);
+                // A shift alone starts the sums (as a bias); with a scale it comes after.
+                tile_outputs(m + (t + k - tile_begin) * g->out_padded + block * 8, plane, epilogue->scale ? none : shift,
+                             out[k], transposed);
+                for (int a = 0; a < span && (epilogue->scale || epilogue->activation >= 0); a++) {
+                    for (int e = 0; e < span; e++) {
+                        lanes x = out[k][a][e];
+                        if (epilogue->scale) x = x * *(const lanes *)scale + *(const lanes *)shift;
+                        if (epilogue->activation >= 0) {
+                            const mask positive = x > 0;
+                            x = (lanes)(((mask)x & positive) | ((mask)(x * slope) & ~positive));
+                        }
+                        out[k][a][e] = x;
+                    }
+                }
             }
             float *y = output + (n * g->out_channels + block * 8) * image;
             for (int a = 0; a < span; a++) {
@@ -283,12 +303,12 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const f
 }
 
 CLONES
-void ck_winograd_output(const ck_winograd_shape *g, const float *m, const float *bias, float *output, long tile_begin,
-                        long tile_end) {
+void ck_winograd_output(const ck_winograd_shape *g, const float *m, const ck_epilogue *epilogue, float *output,
+                        long tile_begin, long tile_end) {
     if (g->transposed) {
-        transform_output(g, m, bias, output, tile_begin, tile_end, 1);
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 1);
     } else {
-        transform_output(g, m, bias, output, tile_begin, tile_end, 0);
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 0);
     }
 }
 

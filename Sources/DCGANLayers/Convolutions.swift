@@ -1,8 +1,16 @@
 import DCGANTensor
 
+/// A layer whose forward pass can apply a per-channel affine map and a ReLU or LeakyReLU as it
+/// writes its output (`Sequential.infer` folds an inference-mode BatchNorm and the activation
+/// after it into the layer before).
+public protocol EpilogueFusing: Layer {
+    /// The forward pass through `epilogue` (nil: as `forward`).
+    func forward(_ x: Tensor, epilogue: ConvEpilogue?) -> Tensor
+}
+
 /// A convolution layer, plain or transposed, with PyTorch's weight layout and semantics.
 /// `Conv2d` and `ConvTranspose2d` are its two kinds.
-public final class Convolution<Kernel: ConvolutionKernel>: Layer {
+public final class Convolution<Kernel: ConvolutionKernel>: EpilogueFusing {
     /// The weights, in PyTorch's layout for this kind of layer.
     public let weight: Parameter
     /// One bias per output channel or feature; nil when the layer has none (before BatchNorm).
@@ -26,13 +34,16 @@ public final class Convolution<Kernel: ConvolutionKernel>: Layer {
         return Kernel.outputShape(input: s, weight: weight.value.shape, geometry: geometry)
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, epilogue: nil) }
+
+    public func forward(_ x: Tensor, epilogue: ConvEpilogue?) -> Tensor {
         guard let shape = outputShape(for: x.shape) else {
             preconditionFailure("\(Kernel.name): input \(x.shape) does not fit weight \(weight.value.shape)")
         }
         input = x
         let y = output.get(shape)
-        Kernel.forward(input: x, weight: weight.value, bias: bias?.value, geometry: geometry, output: y, workspace: workspace)
+        Kernel.forward(input: x, weight: weight.value, bias: bias?.value, geometry: geometry, output: y, workspace: workspace,
+                       epilogue: epilogue)
         return y
     }
 

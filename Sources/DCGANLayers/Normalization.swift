@@ -76,4 +76,12 @@ public final class BatchNorm: Layer {
     public var parameters: [Parameter] { [scale, shift].compactMap { $0 } }
     public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
     public func setTraining(_ training: Bool) { isTraining = training }
+
+    /// In evaluation mode, the normalisation as one affine map per channel (y = scale * x +
+    /// shift, `BatchNormKernel.inferenceAffine`); nil in training mode, whose statistics are the batch's.
+    public var inferenceAffine: (scale: [Float], shift: [Float])? {
+        guard !isTraining else { return nil }
+        return BatchNormKernel.inferenceAffine(gamma: scale?.value, beta: shift?.value, eps: eps, runningMean: runningMean,
+                                               runningVariance: runningVariance)
+    }
 }

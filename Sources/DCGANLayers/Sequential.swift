@@ -32,6 +32,41 @@ public final class Sequential: Layer {
         return x
     }
 
+    /// The forward pass for generating, with BatchNorm in evaluation mode: a convolution
+    /// followed by BatchNorm and an in-place ReLU or LeakyReLU runs as one layer
+    /// (`ConvEpilogue`), the normalisation and the activation applied as the convolution writes
+    /// its output, with no passes over memory of their own. The folded layers keep nothing for a
+    /// backward pass, so this is for inference only; the other layers (and BatchNorm in training
+    /// mode) run as `forward` runs them.
+    public func infer(_ input: Tensor) -> Tensor {
+        var x = input, index = 0
+        while index < layers.count {
+            if let (layer, epilogue) = fusion(at: index) {
+                x = LayerProfiler.measure(name, index, layer, "forward", flops: layer.forwardFLOPs(for: x.shape)) {
+                    layer.forward(x, epilogue: epilogue)
+                }
+                index += 3
+            } else {
+                let layer = layers[index]
+                x = LayerProfiler.measure(name, index, layer, "forward", flops: layer.forwardFLOPs(for: x.shape)) {
+                    (layer as? Sequential)?.infer(x) ?? layer.forward(x)
+                }
+                index += 1
+            }
+        }
+        return x
+    }
+
+    /// The layer at `index` and the epilogue of the BatchNorm (evaluation mode) and in-place
+    /// activation after it, when they fold into it.
+    private func fusion(at index: Int) -> (EpilogueFusing, ConvEpilogue)? {
+        guard index + 2 < layers.count, let layer = layers[index] as? EpilogueFusing,
+              let affine = (layers[index + 1] as? BatchNorm)?.inferenceAffine,
+              let activation = layers[index + 2] as? Activation, activation.inPlace,
+              let epilogue = ConvEpilogue(scale: affine.scale, shift: affine.shift, activation: activation.kind) else { return nil }
+        return (layer, epilogue)
+    }
+
     /// Runs the layers' backward passes in reverse with `gradients` as the current
     /// `GradientArena`: the layers' input gradients take its two buffers in turn, and the
     /// returned one lies in it until this network's next backward pass.

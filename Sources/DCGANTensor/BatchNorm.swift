@@ -74,19 +74,26 @@ public enum BatchNormKernel {
     public static func forwardInference(input: Tensor, gamma: Tensor?, beta: Tensor?, eps: Float,
                                         runningMean: Tensor, runningVariance: Tensor, output: Tensor) {
         let (n, c) = (input.shape[0], input.shape[1]), s = input.count / max(n * c, 1)
-        let ptrs = UncheckedSendable((input.pointer, output.pointer, runningMean.pointer, runningVariance.pointer,
-                                      gamma?.pointer, beta?.pointer))
+        let (scale, shift) = inferenceAffine(gamma: gamma, beta: beta, eps: eps, runningMean: runningMean,
+                                             runningVariance: runningVariance)
+        let ptrs = UncheckedSendable((input.pointer, output.pointer))
         Parallelism.forEachChunk(c, costPerItem: n * s) { channels in
-            let (x, y, rMean, rVar, g, b) = ptrs.value
+            let (x, y) = ptrs.value
             for ch in channels {
-                let scale = (g?[ch] ?? 1) / (rVar[ch] + eps).squareRoot()
-                let shift = (b?[ch] ?? 0) - rMean[ch] * scale
                 for i in 0..<n {
                     let from = x + (i * c + ch) * s, to = y + (i * c + ch) * s
-                    for j in 0..<s { to[j] = from[j] * scale + shift }
+                    for j in 0..<s { to[j] = from[j] * scale[ch] + shift[ch] }
                 }
             }
         }
+    }
+
+    /// Inference-mode BatchNorm as one affine map per channel: y = scale * x + shift with
+    /// scale = gamma / sqrt(running variance + eps) and shift = beta - running mean * scale.
+    public static func inferenceAffine(gamma: Tensor?, beta: Tensor?, eps: Float, runningMean: Tensor,
+                                       runningVariance: Tensor) -> (scale: [Float], shift: [Float]) {
+        let scale = (0..<runningMean.count).map { (gamma?[$0] ?? 1) / (runningVariance[$0] + eps).squareRoot() }
+        return (scale, scale.indices.map { (beta?[$0] ?? 0) - runningMean[$0] * scale[$0] })
     }
 
     /// Training-mode backward: dx overwritten; dgamma and dbeta accumulated (nil to skip).

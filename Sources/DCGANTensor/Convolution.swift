@@ -55,14 +55,24 @@ public protocol ConvolutionKernel {
     static var isTransposed: Bool { get }
     /// The output shape for `input` [N, C, H, W] and `weight`, or nil if they do not fit together.
     static func outputShape(input: [Int], weight: [Int], geometry: ConvGeometry) -> [Int]?
-    /// Writes the convolution of `input` with `weight` (plus `bias`) into `output`; `workspace`
-    /// keeps scratch buffers (and the unfolded input for the backward pass) between calls.
+    /// Writes the convolution of `input` with `weight` (plus `bias`, then `epilogue` if given)
+    /// into `output`; `workspace` keeps scratch buffers (and the unfolded input for the backward
+    /// pass) between calls.
     static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, output: Tensor,
-                        workspace: ConvWorkspace)
+                        workspace: ConvWorkspace, epilogue: ConvEpilogue?)
     /// From dL/d(output), writes dL/d(input) into `inputGradient` and adds dL/d(weight) and
     /// dL/d(bias) to `weightGradient` and `biasGradient`; a nil target is skipped.
     static func backward(input: Tensor, weight: Tensor, outputGradient: Tensor, geometry: ConvGeometry,
                          inputGradient: Tensor?, weightGradient: Tensor?, biasGradient: Tensor?, workspace: ConvWorkspace)
+}
+
+extension ConvolutionKernel {
+    /// Writes the convolution of `input` with `weight` (plus `bias`) into `output`.
+    public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, output: Tensor,
+                               workspace: ConvWorkspace) {
+        forward(input: input, weight: weight, bias: bias, geometry: geometry, output: output, workspace: workspace,
+                epilogue: nil)
+    }
 }
 
 /// Conv2d (PyTorch semantics): input [N, Cin, H, W], weight [Cout, Cin, k, k], bias [Cout],
@@ -78,12 +88,15 @@ public enum Conv2DKernel: ConvolutionKernel {
         return h >= 1 && w >= 1 ? [input[0], weight[0], h, w] : nil
     }
 
-    /// Writes the convolution of `input` into `output`.
+    /// Writes the convolution of `input` into `output`, through `epilogue` if given.
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry,
-                               output: Tensor, workspace: ConvWorkspace) {
+                               output: Tensor, workspace: ConvWorkspace, epilogue: ConvEpilogue?) {
         let (n, cin, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[0], output.shape[2], output.shape[3])
         let k = cin * g.kernel * g.kernel, positions = ho * wo
+        // The Winograd path applies the epilogue as it writes; the others in a pass after.
+        var fused = false
+        defer { if !fused { epilogue?.apply(to: output) } }
         if coversWholeImage(g, height: h, width: w) {
             // y[n, o] = sum_k x[n, k] W[o, k]: the samples are the rows already.
             GEMM.multiply(transB: true, m: n, n: cout, k: k, a: input.pointer, lda: k, b: weight.pointer, ldb: k,
@@ -94,10 +107,12 @@ public enum Conv2DKernel: ConvolutionKernel {
         }
         if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
             workspace.unfoldedInput = nil
-            workspace.lastPath = Winograd.convolve(transposed: false, input: input.pointer, samples: n, inChannels: cin,
-                                                   height: h, width: w, weight: weight.pointer, bias: bias?.pointer,
-                                                   output: output.pointer, outChannels: cout, outHeight: ho, outWidth: wo,
-                                                   workspace: workspace)
+            workspace.lastPath = ConvEpilogue.describe(epilogue, bias: bias) {
+                Winograd.convolve(transposed: false, input: input.pointer, samples: n, inChannels: cin, height: h, width: w,
+                                  weight: weight.pointer, epilogue: $0, output: output.pointer, outChannels: cout,
+                                  outHeight: ho, outWidth: wo, workspace: workspace)
+            }
+            fused = true
             return
         }
         if workspace.policy.usesPerSample(positions: positions) {
@@ -134,10 +149,11 @@ public enum Conv2DKernel: ConvolutionKernel {
             let dy = outputGradient.pointer
             if let dx = inputGradient {
                 // The adjoint of Conv2d is ConvTranspose2d with the same weight read as [in, out, k, k].
-                workspace.lastInputGradientPath = Winograd.convolve(
-                    transposed: true, input: dy, samples: n, inChannels: cout, height: ho, width: wo,
-                    weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: h, outWidth: w,
-                    workspace: workspace)
+                workspace.lastInputGradientPath = ConvEpilogue.describe(nil, bias: nil) {
+                    Winograd.convolve(transposed: true, input: dy, samples: n, inChannels: cout, height: ho, width: wo,
+                                      weight: weight.pointer, epilogue: $0, output: dx.pointer, outChannels: cin, outHeight: h,
+                                      outWidth: w, workspace: workspace)
+                }
             }
             if let bias = biasGradient {
                 for s in 0..<n { accumulateRowSums(dy + s * cout * positions, rows: cout, length: positions, into: bias.pointer) }
@@ -227,12 +243,16 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
         return h >= 1 && w >= 1 ? [input[0], weight[1], h, w] : nil
     }
 
-    /// Transposed convolution of `input` [N, in, H, W] with `weight` [in, out, k, k] (PyTorch's layout), plus `bias`.
+    /// Transposed convolution of `input` [N, in, H, W] with `weight` [in, out, k, k] (PyTorch's
+    /// layout), plus `bias`, through `epilogue` if given.
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvGeometry,
-                               output: Tensor, workspace: ConvWorkspace) {
+                               output: Tensor, workspace: ConvWorkspace, epilogue: ConvEpilogue?) {
         let (n, cin, hi, wi) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (cout, ho, wo) = (weight.shape[1], output.shape[2], output.shape[3])
         let k = cout * g.kernel * g.kernel, positions = hi * wi
+        // The Winograd path applies the epilogue as it writes; the others in a pass after.
+        var fused = false
+        defer { if !fused { epilogue?.apply(to: output) } }
         if coversWholeImage(g, height: ho, width: wo) {
             // A 1x1 input (z): y[n, (o, u, v)] = sum_c x[n, c] W[c, (o, u, v)].
             GEMM.multiply(m: n, n: k, k: cin, a: input.pointer, lda: cin, b: weight.pointer, ldb: k, c: output.pointer, ldc: k)
@@ -241,10 +261,12 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             return
         }
         if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
-            workspace.lastPath = Winograd.convolve(transposed: true, input: input.pointer, samples: n, inChannels: cin,
-                                                   height: hi, width: wi, weight: weight.pointer, bias: bias?.pointer,
-                                                   output: output.pointer, outChannels: cout, outHeight: ho, outWidth: wo,
-                                                   workspace: workspace)
+            workspace.lastPath = ConvEpilogue.describe(epilogue, bias: bias) {
+                Winograd.convolve(transposed: true, input: input.pointer, samples: n, inChannels: cin, height: hi, width: wi,
+                                  weight: weight.pointer, epilogue: $0, output: output.pointer, outChannels: cout,
+                                  outHeight: ho, outWidth: wo, workspace: workspace)
+            }
+            fused = true
             return
         }
         if workspace.policy.usesPerSample(positions: positions) {
@@ -291,10 +313,11 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
         if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
             if let dx = inputGradient {
                 // The adjoint of ConvTranspose2d is Conv2d with the same weight read as [out, in, k, k].
-                workspace.lastInputGradientPath = Winograd.convolve(
-                    transposed: false, input: outputGradient.pointer, samples: n, inChannels: cout, height: ho, width: wo,
-                    weight: weight.pointer, bias: nil, output: dx.pointer, outChannels: cin, outHeight: hi, outWidth: wi,
-                    workspace: workspace)
+                workspace.lastInputGradientPath = ConvEpilogue.describe(nil, bias: nil) {
+                    Winograd.convolve(transposed: false, input: outputGradient.pointer, samples: n, inChannels: cout,
+                                      height: ho, width: wo, weight: weight.pointer, epilogue: $0, output: dx.pointer,
+                                      outChannels: cin, outHeight: hi, outWidth: wi, workspace: workspace)
+                }
             }
             workspace.lastPath = weightGradient.map {
                 Winograd.weightGradient(transposed: true, input: input.pointer, samples: n, inChannels: cin, height: hi,

@@ -122,14 +122,15 @@ enum Winograd {
     }
 
     /// Writes the convolution of `input` [samples, inChannels, height, width] into `output`
-    /// [samples, outChannels, outHeight, outWidth] (overwritten), plus `bias`. `weight` is in the
+    /// [samples, outChannels, outHeight, outWidth] (overwritten), through `epilogue` (a bias, or
+    /// BatchNorm and an activation folded in: `ConvEpilogue`). `weight` is in the
     /// layout of the direction (ConvTranspose2d: [in, out, 4, 4]; Conv2d: [out, in, 4, 4]).
     ///
     /// The input is copied into blocks of eight channels in chunks of samples that fit the
     /// policy's Winograd budget; each thread then takes blocks of tiles that fit its L2 cache
     /// through the input transform, the 36 products and the output transform. Returns the path.
     static func convolve(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
-                         height: Int, width: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                         height: Int, width: Int, weight: UnsafePointer<Float>, epilogue: UnsafePointer<ck_epilogue>,
                          output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
                          workspace: ConvWorkspace) -> ConvolutionPath {
         let policy = workspace.policy
@@ -142,7 +143,7 @@ enum Winograd {
             let u = scratch.weights.get(points * plan.weightPlane)
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
             let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
-            let shared = UncheckedSendable((weight, u, threads, bias, output, blocked))
+            let shared = UncheckedSendable((weight, u, threads, epilogue, output, blocked))
             Parallelism.forEachChunk(plan.outPadded / 16, costPerItem: 16 * plan.inPadded * points) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weights($0, shared.value.0, shared.value.1, Int32(range.lowerBound), Int32(range.upperBound))
@@ -150,11 +151,11 @@ enum Winograd {
             }
             let outputSize = outChannels * outHeight * outWidth
             plan.forEachBlock(input: input, blocked: blocked) { g, thread, first, end, start in
-                let (_, u, threads, bias, output, blocked) = shared.value
+                let (_, u, threads, epilogue, output, blocked) = shared.value
                 let (v, m) = threads[thread]
                 ck_winograd_input(g, blocked, v, first, end, 0, Int32(plan.inPadded / 8))
                 ck_winograd_multiply(g, Int32((end - first + 5) / 6 * 6), v, plan.inputPlane, u, m, plan.productPlane, vector)
-                ck_winograd_output(g, m, bias, output + start * outputSize, first, end)
+                ck_winograd_output(g, m, epilogue, output + start * outputSize, first, end)
             }
         }
         return plan.path

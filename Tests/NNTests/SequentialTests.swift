@@ -120,6 +120,34 @@ import Testing
         #expect(net.gradients.capacity == 2 * 432)
     }
 
+    /// `infer` folds each convolution + evaluation-mode BatchNorm + in-place ReLU or LeakyReLU
+    /// into one pass and gives what `forward` gives: Winograd-path layers (kernel 4, stride 2,
+    /// padding 1, 16 channels or more) with and without a bias, a column-path one, and a tanh
+    /// that stays on its own; in training mode nothing folds, and `infer` is `forward`.
+    @Test func inferFoldsBatchNormAndActivationIntoTheConvolution() {
+        let net = Sequential([
+            ConvTranspose2d(20, 16, kernel: 4, stride: 2, padding: 1, bias: false), BatchNorm(16), Activation(.relu, inPlace: true),
+            Conv2d(16, 18, kernel: 4, stride: 2, padding: 1), BatchNorm(18), Activation(.leakyReLU(slope: 0.2), inPlace: true),
+            Conv2d(18, 5, kernel: 3, padding: 1), BatchNorm(5), Activation(.relu, inPlace: true), Activation(.tanh),
+        ])
+        randomizeParameters(of: net, seed: 40)
+        for (index, (_, buffer)) in net.buffers.enumerated() {
+            // Running means in [-0.5, 0.5], variances in [0.5, 1.5].
+            let values = randomTensor(buffer.shape, seed: 41 + UInt64(index))
+            for i in 0..<buffer.count { buffer[i] = values[i] * 0.5 + (index % 2 == 1 ? 1 : 0) }
+        }
+        let x = randomTensor([3, 20, 5, 6], seed: 50)
+        net.setTraining(false)
+        let expected = net.forward(x).copy()
+        let folded = net.infer(x)
+        #expect(folded.shape == [3, 5, 5, 6])
+        expectClose(folded.array, expected.array.map(Double.init), tolerance: 1e-5, "infer against forward")
+
+        net.setTraining(true)
+        let training = net.forward(x).copy()
+        #expect(net.infer(x).array == training.array)
+    }
+
     @Test func zeroGradientsClearsEveryGradientAndNothingElse() {
         let net = Self.network()
         randomizeParameters(of: net, seed: 24)

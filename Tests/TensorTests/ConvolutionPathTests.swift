@@ -174,6 +174,32 @@ enum PathGrid {
         expectClose(db, zip(d.b0, ref.db).map { Double($0) + $1 }, "bias gradient (accumulated)")
     }
 
+    /// The epilogue (an inference BatchNorm's affine map, then LeakyReLU with slope 0.2 or ReLU)
+    /// on every forced path, Winograd's output transform and the pass after the others, against
+    /// the Double reference's output (bias included) put through the same map.
+    @Test(arguments: PathGrid.cases + PathGrid.winogradCases)
+    func epilogueMatchesReference(_ p: PathCase) throws {
+        let c = p.conv, d = ConvData(c, seed: 24)
+        let kernel: any ConvolutionKernel.Type = c.transposed ? ConvTranspose2DKernel.self : Conv2DKernel.self
+        let workspace = ConvWorkspace()
+        workspace.policy = p.policy
+        let scale = (0..<c.outChannels).map { 0.5 + 0.25 * Float($0 % 5) }, shift = (0..<c.outChannels).map { 0.3 * Float($0 % 3) - 0.3 }
+        let slope: Float = c.outChannels % 2 == 0 ? 0 : 0.2
+        let epilogue = try #require(ConvEpilogue(scale: scale, shift: shift, activation: slope == 0 ? .relu : .leakyReLU(slope: slope)))
+        let x = Tensor(shape: c.inputShape, values: d.x), w = Tensor(shape: c.weightShape, values: d.w)
+        let b = d.b.map { Tensor(shape: [c.outChannels], values: $0) }
+        let y = Tensor(repeating: .nan, shape: c.outputShape)
+        kernel.forward(input: x, weight: w, bias: b, geometry: c.geometry, output: y, workspace: workspace, epilogue: epilogue)
+        #expect(workspace.lastPath == p.forward, "forward path")
+        let positions = c.outputShape[2] * c.outputShape[3]
+        let expected = referenceForward(c, d.xd, d.wd, d.bd).enumerated().map { i, v in
+            let channel = i / positions % c.outChannels
+            let affine = Double(scale[channel]) * v + Double(shift[channel])
+            return affine > 0 ? affine : Double(slope) * affine
+        }
+        expectClose(y, expected, "forward through the epilogue")
+    }
+
     /// A backward on a fresh workspace (no forward before it) unfolds the input itself.
     @Test func conv2dBackwardWithoutForwardUnfoldsAgain() {
         let c = PathGrid.conv

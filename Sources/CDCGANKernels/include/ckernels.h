@@ -75,10 +75,25 @@ void ck_winograd_block_input(const ck_winograd_shape *shape, const float *input,
 void ck_winograd_input(const ck_winograd_shape *shape, const float *blocked, float *v, long tile_begin, long tile_end,
                        int block_begin, int block_end);
 
+/// What a convolution applies to each output channel c as it writes it: y = activation(scale[c]
+/// * x + shift[c]), with `scale` NULL for 1 and `shift` NULL for 0 (a bias alone is a shift);
+/// `activation` is CK_RELU, CK_LEAKY_RELU (slope `slope`) or -1 for none. An inference-mode
+/// BatchNorm and the activation after it fold into one (`ConvEpilogue`).
+typedef struct {
+    const float *scale, *shift;
+    int activation;
+    float slope;
+} ck_epilogue;
+
 /// The output (NCHW, overwritten) of tiles [tile_begin, tile_end) from the products
-/// m [36][tile - tile_begin][out_padded], plus `bias` (may be NULL).
-void ck_winograd_output(const ck_winograd_shape *shape, const float *m, const float *bias, float *output,
+/// m [36][tile - tile_begin][out_padded], through `epilogue`.
+void ck_winograd_output(const ck_winograd_shape *shape, const float *m, const ck_epilogue *epilogue, float *output,
                         long tile_begin, long tile_end);
+
+/// Applies `epilogue` in place to items [item_begin, item_end) of x, an item being one
+/// channel's plane of `plane` floats, channels `channels` to a sample.
+void ck_epilogue_apply(const ck_epilogue *epilogue, float *x, long channels, long plane, long item_begin,
+                       long item_end);
 
 /// True when the processor has AVX2 and FMA (`ck_winograd_multiply`'s vector kernel).
 bool ck_has_avx2_fma(void);
