@@ -192,7 +192,8 @@ public final class GANTrainer {
         let saved = network.buffers.map { $0.tensor.copy() }
         network.setTraining(batchStatistics)
         // With the running statistics, BatchNorm and the activation after it fold into the convolution.
-        let images = withLocalBatchNorm { batchStatistics ? network.forward(z) : (network as? Sequential)?.infer(z) ?? network.forward(z) }
+        let folding = batchStatistics ? nil : network as? Sequential
+        let images = withLocalBatchNorm { folding?.infer(z) ?? network.forward(z) }
         network.setTraining(true)
         for (buffer, copy) in zip(network.buffers, saved) { buffer.tensor.assign(from: copy) }
         return images
