@@ -107,11 +107,8 @@ public enum Conv2DKernel: ConvolutionKernel {
         }
         if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
             workspace.unfoldedInput = nil
-            workspace.lastPath = ConvEpilogue.describe(epilogue, bias: bias) {
-                Winograd.convolve(transposed: false, input: input.pointer, samples: n, inChannels: cin, height: h, width: w,
-                                  weight: weight.pointer, epilogue: $0, output: output.pointer, outChannels: cout,
-                                  outHeight: ho, outWidth: wo, workspace: workspace)
-            }
+            workspace.lastPath = Winograd.convolve(transposed: false, input: input, weight: weight, bias: bias,
+                                                   epilogue: epilogue, output: output, workspace: workspace)
             fused = true
             return
         }
@@ -149,11 +146,8 @@ public enum Conv2DKernel: ConvolutionKernel {
             let dy = outputGradient.pointer
             if let dx = inputGradient {
                 // The adjoint of Conv2d is ConvTranspose2d with the same weight read as [in, out, k, k].
-                workspace.lastInputGradientPath = ConvEpilogue.describe(nil, bias: nil) {
-                    Winograd.convolve(transposed: true, input: dy, samples: n, inChannels: cout, height: ho, width: wo,
-                                      weight: weight.pointer, epilogue: $0, output: dx.pointer, outChannels: cin, outHeight: h,
-                                      outWidth: w, workspace: workspace)
-                }
+                workspace.lastInputGradientPath = Winograd.convolve(transposed: true, input: outputGradient, weight: weight,
+                                                                    output: dx, workspace: workspace)
             }
             if let bias = biasGradient {
                 for s in 0..<n { accumulateRowSums(dy + s * cout * positions, rows: cout, length: positions, into: bias.pointer) }
@@ -261,11 +255,8 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
             return
         }
         if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
-            workspace.lastPath = ConvEpilogue.describe(epilogue, bias: bias) {
-                Winograd.convolve(transposed: true, input: input.pointer, samples: n, inChannels: cin, height: hi, width: wi,
-                                  weight: weight.pointer, epilogue: $0, output: output.pointer, outChannels: cout,
-                                  outHeight: ho, outWidth: wo, workspace: workspace)
-            }
+            workspace.lastPath = Winograd.convolve(transposed: true, input: input, weight: weight, bias: bias,
+                                                   epilogue: epilogue, output: output, workspace: workspace)
             fused = true
             return
         }
@@ -313,11 +304,8 @@ public enum ConvTranspose2DKernel: ConvolutionKernel {
         if workspace.policy.usesWinograd(g, inChannels: cin, outChannels: cout) {
             if let dx = inputGradient {
                 // The adjoint of ConvTranspose2d is Conv2d with the same weight read as [out, in, k, k].
-                workspace.lastInputGradientPath = ConvEpilogue.describe(nil, bias: nil) {
-                    Winograd.convolve(transposed: false, input: outputGradient.pointer, samples: n, inChannels: cout,
-                                      height: ho, width: wo, weight: weight.pointer, epilogue: $0, output: dx.pointer,
-                                      outChannels: cin, outHeight: hi, outWidth: wi, workspace: workspace)
-                }
+                workspace.lastInputGradientPath = Winograd.convolve(transposed: false, input: outputGradient, weight: weight,
+                                                                    output: dx, workspace: workspace)
             }
             workspace.lastPath = weightGradient.map {
                 Winograd.weightGradient(transposed: true, input: input.pointer, samples: n, inChannels: cin, height: hi,

@@ -121,6 +121,19 @@ enum Winograd {
         }
     }
 
+    /// `convolve` of tensors, the sizes read from `input` [samples, inChannels, height, width]
+    /// and `output`, with `bias` and `epilogue` folded into the output transform
+    /// (`ConvEpilogue.describe`).
+    static func convolve(transposed: Bool, input: Tensor, weight: Tensor, bias: Tensor? = nil, epilogue: ConvEpilogue? = nil,
+                         output: Tensor, workspace: ConvWorkspace) -> ConvolutionPath {
+        ConvEpilogue.describe(epilogue, bias: bias) {
+            convolve(transposed: transposed, input: input.pointer, samples: input.shape[0], inChannels: input.shape[1],
+                     height: input.shape[2], width: input.shape[3], weight: weight.pointer, epilogue: $0,
+                     output: output.pointer, outChannels: output.shape[1], outHeight: output.shape[2],
+                     outWidth: output.shape[3], workspace: workspace)
+        }
+    }
+
     /// Writes the convolution of `input` [samples, inChannels, height, width] into `output`
     /// [samples, outChannels, outHeight, outWidth] (overwritten), through `epilogue` (a bias, or
     /// BatchNorm and an activation folded in: `ConvEpilogue`). `weight` is in the
@@ -129,7 +142,7 @@ enum Winograd {
     /// The input is copied into blocks of eight channels in chunks of samples that fit the
     /// policy's Winograd budget; each thread then takes blocks of tiles that fit its L2 cache
     /// through the input transform, the 36 products and the output transform. Returns the path.
-    static func convolve(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
+    private static func convolve(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
                          height: Int, width: Int, weight: UnsafePointer<Float>, epilogue: UnsafePointer<ck_epilogue>,
                          output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
                          workspace: ConvWorkspace) -> ConvolutionPath {
