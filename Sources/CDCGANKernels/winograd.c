@@ -1,16 +1,18 @@
 // Winograd transforms for the DCGAN geometry (kernel 4, stride 2, padding 1), both ways.
 //
 // Along one axis, both Conv2d's and ConvTranspose2d's outputs split into two phases, and each
-// phase is a stride-1 correlation with two of the kernel's four taps. Winograd's F(2,2) computes
-// two outputs of a two-tap correlation from three inputs with three products instead of four:
-//   d' = (d0 - d1, d1, d2 - d1),  g' = (g0, g0 + g1, g1),  y = (m0 + m1, m1 + m2) with m = d' g'.
-// On a 2-D tile the two phases per axis make 6 x 6 = 36 transformed points, and every point is
-// one matrix product over channels (out x in times in x tiles): 36 products where the direct
-// convolution makes 64 per tile, 1.78 times fewer multiplications. The transforms only add and
-// subtract, so they lose no more precision than the direct sums.
+// phase is a stride-1 correlation with two of the kernel's four taps. Winograd's F(T,2)
+// computes T outputs of a two-tap correlation from T + 1 inputs with T + 1 products instead of
+// 2T: the inputs go through B^T, the two taps through G, the products through A^T (the 1-D
+// transforms below, for T = 2 and T = 4). On a 2-D tile of T x T positions of the small side the
+// two phases per axis make (2T + 2)^2 transformed points, and every point is one matrix product
+// over channels (out x in times in x tiles): 36 products where the direct convolution makes 64
+// for T = 2 (1.78 times fewer multiplications), 100 where it makes 256 for T = 4 (2.56 times).
+// T = 2 only adds and subtracts; T = 4 evaluates at 0, 1, -1, 2 and infinity, whose factors
+// (2, 4, 8 and 1/2, 1/6) cost some precision: about six times F(2,2)'s rounding error.
 //
-// A tile is two by two of the small side's positions: ConvTranspose2d's input (it writes the
-// 4 x 4 output block above them) or Conv2d's output (it reads the 6 x 6 input block under them).
+// A tile is T by T of the small side's positions: ConvTranspose2d's input (it writes the 2T x 2T
+// output block above them) or Conv2d's output (it reads the (2T + 2)^2 input block under them).
 // The transforms work on eight channels at once (one AVX2 vector): the input is first copied
 // into blocks of eight channels with a zero border, and the transformed input and products keep
 // the channels innermost ([point][tile][channel]), so every load and store is a whole vector.
@@ -21,18 +23,22 @@
 #include "ckernels.h"
 #include "clones.h"
 
-// Per phase, the input positions of the three transformed values relative to the patch origin
-// (the tile's first input row or column minus one), and the kernel taps of the two-tap filter.
+// The kernel taps of each phase's two-tap filter, the first applying to the earlier input.
 // ConvTranspose2d: y[2i] = x[i-1] w3 + x[i] w1 (even outputs), y[2i+1] = x[i] w2 + x[i+1] w0 (odd).
-static const int up_rows[2][3] = {{0, 1, 2}, {1, 2, 3}};
 static const int up_taps[2][2] = {{3, 1}, {2, 0}};
-// Conv2d: y[o] = x[2o] w1 + x[2o+2] w3 (even inputs) + x[2o-1] w0 + x[2o+1] w2 (odd inputs).
-static const int down_rows[2][3] = {{1, 3, 5}, {0, 2, 4}};
-static const int down_taps[2][2] = {{1, 3}, {0, 2}};
+// Conv2d: y[o] = x[2o-1] w0 + x[2o+1] w2 (odd inputs) + x[2o] w1 + x[2o+2] w3 (even inputs).
+static const int down_taps[2][2] = {{0, 2}, {1, 3}};
 
-// The loops below are written once and inlined into each direction with its constants (the
-// stride between tiles, the patch side, the phase rows), so that the index arithmetic folds.
+// The loops below are written once and inlined into each direction and tile size with its
+// constants (the stride between tiles, the patch side, the phase rows), so that the index
+// arithmetic folds.
 #define INLINE static inline __attribute__((always_inline))
+
+// The patch position of phase `phase`'s input j (of T + 1) for a tile, relative to the patch
+// origin (the tile's first input row or column minus one).
+INLINE int patch_row(const int transposed, int phase, int j) {
+    return transposed ? phase + j : 2 * j + phase;
+}
 
 // Where the 4 x 4 kernel from input channel i to output channel o starts in the weight:
 // ConvTranspose2d's weight is [in, out, 4, 4], Conv2d's [out, in, 4, 4].
@@ -102,11 +108,89 @@ INLINE int run_width(const ck_winograd_shape *g, long t, long tile_end, int tx, 
     return 0;
 }
 
+// The 1-D transforms of F(T,2) on eight channels, T = 2 or 4 (a constant at every call).
+// Inputs: v = B^T d, T + 1 values from T + 1 inputs.
+INLINE void input_1d(const int tile, const lanes d[5], lanes v[5]) {
+    if (tile == 2) {
+        v[0] = d[0] - d[1];
+        v[1] = d[1];
+        v[2] = d[2] - d[1];
+    } else {
+        const lanes a = d[3] - d[1];
+        v[0] = (d[0] - d[2]) * 2 + a;
+        v[1] = d[1] + d[2] - a;
+        v[2] = (d[2] - d[1]) * 2 + (d[2] - d[3]);
+        v[3] = a;
+        v[4] = (d[4] - d[2]) - a * 2;
+    }
+}
+
+// Taps: u = G g, T + 1 values from the two taps.
+INLINE void weight_1d(const int tile, const lanes g[2], lanes u[5]) {
+    if (tile == 2) {
+        u[0] = g[0];
+        u[1] = g[0] + g[1];
+        u[2] = g[1];
+    } else {
+        u[0] = g[0] * 0.5f;
+        u[1] = (g[0] + g[1]) * 0.5f;
+        u[2] = (g[0] - g[1]) * (1.0f / 6);
+        u[3] = (g[0] + g[1] * 2) * (1.0f / 6);
+        u[4] = g[1];
+    }
+}
+
+// Outputs: y = A^T m, T values from T + 1 products.
+INLINE void output_1d(const int tile, const lanes m[5], lanes y[4]) {
+    if (tile == 2) {
+        y[0] = m[0] + m[1];
+        y[1] = m[1] + m[2];
+    } else {
+        const lanes sum = m[1] + m[2], difference = m[1] - m[2];
+        y[0] = m[0] + sum + m[3];
+        y[1] = difference + m[3] * 2;
+        y[2] = sum + m[3] * 4;
+        y[3] = difference + m[3] * 8 + m[4];
+    }
+}
+
+// The adjoint of `output_1d`: dm = A dy.
+INLINE void output_adjoint_1d(const int tile, const lanes dy[4], lanes dm[5]) {
+    if (tile == 2) {
+        dm[0] = dy[0];
+        dm[1] = dy[0] + dy[1];
+        dm[2] = dy[1];
+    } else {
+        const lanes even = dy[0] + dy[2], odd = dy[1] + dy[3];
+        dm[0] = dy[0];
+        dm[1] = even + odd;
+        dm[2] = even - odd;
+        dm[3] = dy[0] + dy[1] * 2 + dy[2] * 4 + dy[3] * 8;
+        dm[4] = dy[3];
+    }
+}
+
+// The adjoint of `weight_1d`: the two taps' share dg = G^T du.
+INLINE void weight_adjoint_1d(const int tile, const lanes du[5], lanes *g0, lanes *g1) {
+    if (tile == 2) {
+        *g0 = du[0] + du[1];
+        *g1 = du[1] + du[2];
+    } else {
+        *g0 = (du[0] + du[1]) * 0.5f + (du[2] + du[3]) * (1.0f / 6);
+        *g1 = du[1] * 0.5f + (du[3] * 2 - du[2]) * (1.0f / 6) + du[4];
+    }
+}
+
+// The transformed point of phase pair (py, px) at (r, c) of its (T + 1)^2, among 4 (T + 1)^2.
+INLINE int point_index(const int tile, int py, int px, int r, int c) {
+    return (py * (tile + 1) + r) * 2 * (tile + 1) + px * (tile + 1) + c;
+}
+
 // Walks the output in its own order (panel, input channel, half panel): the eight kernels of a
 // half panel are loaded as rows and transposed, so that each tap is a vector over eight output
-// channels and each of the 36 points' planes is written eight floats at a time.
-CLONES
-void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin, int panel_end) {
+// channels and each point's plane is written eight floats at a time.
+INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin,
+                              int panel_end, const int tile) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
     const long plane = ck_winograd_weight_plane(g);
     // From one output channel's kernel to the next: [in, out, 4, 4] or [out, in, 4, 4].
@@ -125,18 +209,30 @@ void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float 
                 float *row = u + ((long)panel * g->in_padded + i) * 16 + half * 8;
                 for (int py = 0; py < 2; py++) {
                     for (int px = 0; px < 2; px++) {
-                        // G k G^T with G = [1 0; 1 1; 0 1]: this phase pair's 2 x 2 taps to 3 x 3 points.
-                        const lanes a0 = k[taps[py][0] * 4 + taps[px][0]], a1 = k[taps[py][0] * 4 + taps[px][1]];
-                        const lanes c0 = k[taps[py][1] * 4 + taps[px][0]], c1 = k[taps[py][1] * 4 + taps[px][1]];
-                        const lanes b0 = a0 + c0, b1 = a1 + c1;
-                        const lanes values[3][3] = {{a0, a0 + a1, a1}, {b0, b0 + b1, b1}, {c0, c0 + c1, c1}};
-                        for (int r = 0; r < 3; r++) {
-                            for (int c = 0; c < 3; c++) *(lanes *)(row + ((py * 3 + r) * 6 + px * 3 + c) * plane) = values[r][c];
+                        // G k G^T: this phase pair's 2 x 2 taps to (T + 1)^2 points, columns first.
+                        lanes columns[2][5], values[5];
+                        for (int c = 0; c < 2; c++) {
+                            const lanes pair[2] = {k[taps[py][0] * 4 + taps[px][c]], k[taps[py][1] * 4 + taps[px][c]]};
+                            weight_1d(tile, pair, columns[c]);
+                        }
+                        for (int r = 0; r <= tile; r++) {
+                            const lanes pair[2] = {columns[0][r], columns[1][r]};
+                            weight_1d(tile, pair, values);
+                            for (int c = 0; c <= tile; c++) *(lanes *)(row + point_index(tile, py, px, r, c) * plane) = values[c];
                         }
                     }
                 }
             }
         }
+    }
+}
+
+CLONES
+void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin, int panel_end) {
+    if (g->tile == 4) {
+        transform_weights(g, weight, u, panel_begin, panel_end, 4);
+    } else {
+        transform_weights(g, weight, u, panel_begin, panel_end, 2);
     }
 }
 
@@ -165,34 +261,34 @@ void ck_winograd_block_input(const ck_winograd_shape *g, const float *input, flo
 }
 
 INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
-                            int block_begin, int block_end, const int step, const int side, const int rows[2][3]) {
+                            int block_begin, int block_end, const int tile, const int transposed) {
     const int blocks = g->in_padded / 8, ph = g->patch_height, pw = g->patch_width;
+    // Tiles start T (ConvTranspose2d) or 2T (Conv2d) inputs apart and read a patch two wider.
+    const int step = transposed ? tile : 2 * tile, side = step + 2, points = tile + 1;
     const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->input_plane;
     for (long t = tile_begin; t < tile_end; t++) {
         const long n = t / per_sample;
         const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
         for (int block = block_begin; block < block_end; block++) {
             const float *patch = blocked + ((((n * blocks + block) * ph) + (long)ty * step) * pw + (long)tx * step) * 8;
-            lanes mixed[6][6];
+            // B^T along the columns of each phase's rows, then along the rows.
+            lanes mixed[10][10];
             for (int py = 0; py < 2; py++) {
-                const float *d0 = patch + (long)rows[py][0] * pw * 8, *d1 = patch + (long)rows[py][1] * pw * 8;
-                const float *d2 = patch + (long)rows[py][2] * pw * 8;
                 for (int b = 0; b < side; b++) {
-                    const lanes a0 = *(const lanes *)(d0 + b * 8), a1 = *(const lanes *)(d1 + b * 8);
-                    const lanes a2 = *(const lanes *)(d2 + b * 8);
-                    mixed[py * 3][b] = a0 - a1;
-                    mixed[py * 3 + 1][b] = a1;
-                    mixed[py * 3 + 2][b] = a2 - a1;
+                    lanes d[5], values[5];
+                    for (int j = 0; j < points; j++) d[j] = *(const lanes *)(patch + ((long)patch_row(transposed, py, j) * pw + b) * 8);
+                    input_1d(tile, d, values);
+                    for (int r = 0; r < points; r++) mixed[py * points + r][b] = values[r];
                 }
             }
             float *target = v + (t - tile_begin) * g->in_padded + block * 8;
-            for (int r = 0; r < 6; r++) {
+            for (int r = 0; r < 2 * points; r++) {
                 for (int px = 0; px < 2; px++) {
-                    const lanes a0 = mixed[r][rows[px][0]], a1 = mixed[r][rows[px][1]], a2 = mixed[r][rows[px][2]];
-                    float *point = target + (long)(r * 6 + px * 3) * plane;
-                    *(lanes *)point = a0 - a1;
-                    *(lanes *)(point + plane) = a1;
-                    *(lanes *)(point + 2 * plane) = a2 - a1;
+                    lanes d[5], values[5];
+                    for (int j = 0; j < points; j++) d[j] = mixed[r][patch_row(transposed, px, j)];
+                    input_1d(tile, d, values);
+                    float *point = target + (long)(r * 2 * points + px * points) * plane;
+                    for (int c = 0; c < points; c++) *(lanes *)(point + c * plane) = values[c];
                 }
             }
         }
@@ -202,34 +298,47 @@ INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, fl
 CLONES
 void ck_winograd_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
                        int block_begin, int block_end) {
-    if (g->transposed) {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 4, up_rows);
+    if (g->tile == 4) {
+        if (g->transposed) {
+            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 1);
+        } else {
+            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 0);
+        }
+    } else if (g->transposed) {
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 1);
     } else {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 6, down_rows);
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 0);
     }
 }
 
-// The outputs of one tile for eight output channels from its 36 products (planes `plane` apart
-// from `source`) plus the eight channels' `bias`: 4 x 4 for ConvTranspose2d (phase (py, px) at (2a + py, 2e + px)),
-// 2 x 2 for Conv2d (every phase pair adds into all four).
-INLINE void tile_outputs(const float *source, long plane, const float bias[8], lanes out[4][4], const int transposed) {
-    for (int a = 0; a < 4; a++) {
-        for (int e = 0; e < 4; e++) out[a][e] = *(const lanes *)bias;
-    }
+// Rows of eight outputs for eight channels: out[a][x] is row a of a run of tiles side by side,
+// column x (up to eight).
+typedef lanes rows8[8][8];
+
+// Adds the outputs of one tile for eight output channels, from its products (planes `plane`
+// apart from `source`), into out at column `column`: 2T x 2T for ConvTranspose2d (phase
+// (py, px) at (2a + py, 2e + px)), T x T for Conv2d (every phase pair adds into all of them).
+INLINE void tile_outputs(const float *source, long plane, rows8 out, int column, const int tile, const int transposed) {
     for (int py = 0; py < 2; py++) {
         for (int px = 0; px < 2; px++) {
-            lanes q[3][3];
-            for (int i = 0; i < 3; i++) {
-                for (int j = 0; j < 3; j++) q[i][j] = *(const lanes *)(source + (long)((py * 3 + i) * 6 + px * 3 + j) * plane);
+            // A^T along the rows of each column of products, then along the columns.
+            lanes partial[5][4];
+            for (int j = 0; j <= tile; j++) {
+                lanes m[5], y[4];
+                for (int i = 0; i <= tile; i++) m[i] = *(const lanes *)(source + (long)point_index(tile, py, px, i, j) * plane);
+                output_1d(tile, m, y);
+                for (int a = 0; a < tile; a++) partial[j][a] = y[a];
             }
-            for (int a = 0; a < 2; a++) {
-                const lanes r0 = q[a][0] + q[a + 1][0], r1 = q[a][1] + q[a + 1][1], r2 = q[a][2] + q[a + 1][2];
-                if (transposed) {
-                    out[2 * a + py][px] += r0 + r1;
-                    out[2 * a + py][2 + px] += r1 + r2;
-                } else {
-                    out[a][0] += r0 + r1;
-                    out[a][1] += r1 + r2;
+            for (int a = 0; a < tile; a++) {
+                lanes m[5], y[4];
+                for (int j = 0; j <= tile; j++) m[j] = partial[j][a];
+                output_1d(tile, m, y);
+                for (int e = 0; e < tile; e++) {
+                    if (transposed) {
+                        out[2 * a + py][column + 2 * e + px] += y[e];
+                    } else {
+                        out[a][column + e] += y[e];
+                    }
                 }
             }
         }
@@ -243,8 +352,8 @@ INLINE void tile_outputs(const float *source, long plane, const float bias[8], l
 typedef int mask __attribute__((vector_size(32), aligned(4)));
 
 INLINE void transform_output(const ck_winograd_shape *g, const float *m, const ck_epilogue *epilogue, float *output,
-                             long tile_begin, long tile_end, const int transposed) {
-    const int blocks = g->out_padded / 8, span = transposed ? 4 : 2;
+                             long tile_begin, long tile_end, const int tile, const int transposed) {
+    const int blocks = g->out_padded / 8, span = transposed ? 2 * tile : tile;
     const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->product_plane;
     const long image = (long)g->out_height * g->out_width;
     for (long t = tile_begin; t < tile_end;) {
@@ -253,28 +362,31 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const c
         const int width = run_width(g, t, tile_end, tx, span), tiles = width ? width / span : 1;
         for (int block = 0; block < blocks; block++) {
             const int count = g->out_channels - block * 8 < 8 ? g->out_channels - block * 8 : 8;
-            float scale[8] = {0}, shift[8] = {0}, none[8] = {0};
+            float scale[8] = {0}, shift[8] = {0};
             for (int l = 0; l < count; l++) {
                 scale[l] = epilogue->scale ? epilogue->scale[block * 8 + l] : 1;
                 shift[l] = epilogue->shift ? epilogue->shift[block * 8 + l] : 0;
             }
             // ReLU is the leaky one with slope 0.
             const lanes slope = (lanes){0} + (epilogue->activation == CK_LEAKY_RELU ? epilogue->slope : 0);
-            lanes out[4][4][4];
+            // A shift alone starts the sums (as a bias); with a scale it comes after.
+            const lanes start = epilogue->scale ? (lanes){0} : *(const lanes *)shift;
+            rows8 out;
+            for (int a = 0; a < span; a++) {
+                for (int x = 0; x < 8; x++) out[a][x] = start;
+            }
             for (int k = 0; k < tiles; k++) {
-                // A shift alone starts the sums (as a bias); with a scale it comes after.
-                tile_outputs(m + (t + k - tile_begin) * g->out_padded + block * 8, plane, epilogue->scale ? none : shift,
-                             out[k], transposed);
-                for (int a = 0; a < span && (epilogue->scale || epilogue->activation >= 0); a++) {
-                    for (int e = 0; e < span; e++) {
-                        lanes x = out[k][a][e];
-                        if (epilogue->scale) x = x * *(const lanes *)scale + *(const lanes *)shift;
-                        if (epilogue->activation >= 0) {
-                            const mask positive = x > 0;
-                            x = (lanes)(((mask)x & positive) | ((mask)(x * slope) & ~positive));
-                        }
-                        out[k][a][e] = x;
+                tile_outputs(m + (t + k - tile_begin) * g->out_padded + block * 8, plane, out, k * span, tile, transposed);
+            }
+            for (int a = 0; a < span && (epilogue->scale || epilogue->activation >= 0); a++) {
+                for (int x = 0; x < tiles * span; x++) {
+                    lanes value = out[a][x];
+                    if (epilogue->scale) value = value * *(const lanes *)scale + *(const lanes *)shift;
+                    if (epilogue->activation >= 0) {
+                        const mask positive = value > 0;
+                        value = (lanes)(((mask)value & positive) | ((mask)(value * slope) & ~positive));
                     }
+                    out[a][x] = value;
                 }
             }
             float *y = output + (n * g->out_channels + block * 8) * image;
@@ -283,16 +395,12 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const c
                 if (yy >= g->out_height) break;
                 float *line = y + (long)yy * g->out_width + tx * span;
                 if (width) {
-                    lanes r[8] = {0};
-                    for (int k = 0; k < tiles; k++) {
-                        for (int e = 0; e < span; e++) r[k * span + e] = out[k][a][e];
-                    }
-                    transpose8(r);
-                    store_rows(r, line, image, count, width);
+                    transpose8(out[a]);
+                    store_rows(out[a], line, image, count, width);
                 } else {
                     for (int e = 0; e < span && tx * span + e < g->out_width; e++) {
                         float values[8];
-                        *(lanes *)values = out[0][a][e];
+                        *(lanes *)values = out[a][e];
                         for (int l = 0; l < count; l++) line[l * image + e] = values[l];
                     }
                 }
@@ -305,68 +413,70 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const c
 CLONES
 void ck_winograd_output(const ck_winograd_shape *g, const float *m, const ck_epilogue *epilogue, float *output,
                         long tile_begin, long tile_end) {
-    if (g->transposed) {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 1);
+    if (g->tile == 4) {
+        if (g->transposed) {
+            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 1);
+        } else {
+            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 0);
+        }
+    } else if (g->transposed) {
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 1);
     } else {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 0);
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 0);
     }
 }
 
 // The adjoint of the output transform: the output gradient of each tile to the gradients of
-// its 36 products, eight channels at a time. Each phase pair's 2 x 2 outputs came from its 3 x 3
-// products by y = (m0 + m1, m1 + m2) along each axis, so dm = (dy0, dy0 + dy1, dy1). Tiles go in
-// runs as in the output transform, the rows of eight read and transposed in registers.
+// its products, eight channels at a time: dm = A dy along each axis of each phase pair. Tiles go
+// in runs as in the output transform, the rows of eight read and transposed in registers.
 INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
                                       long tile_begin, long tile_end, int block_begin, int block_end,
-                                      const int transposed) {
+                                      const int tile, const int transposed) {
     const long per_sample = (long)g->tiles_y * g->tiles_x, image = (long)g->out_height * g->out_width;
     const long tiles_in_block = tile_end - tile_begin;
-    const int span = transposed ? 4 : 2;
+    const int span = transposed ? 2 * tile : tile;
     for (long t = tile_begin; t < tile_end;) {
         const long n = t / per_sample;
         const int ty = (int)(t % per_sample) / g->tiles_x, tx = (int)(t % per_sample) % g->tiles_x;
         const int width = run_width(g, t, tile_end, tx, span), tiles = width ? width / span : 1;
         for (int block = block_begin; block < block_end; block++) {
             const int count = g->out_channels - block * 8 < 8 ? g->out_channels - block * 8 : 8;
-            lanes d[4][4][4];
-            for (int k = 0; k < 4; k++) {
-                for (int a = 0; a < 4; a++) {
-                    for (int e = 0; e < 4; e++) d[k][a][e] = (lanes){0};
-                }
-            }
+            rows8 d;
             const float *y = dy + (n * g->out_channels + block * 8) * image;
             for (int a = 0; a < span; a++) {
                 const long yy = (long)ty * span + a;
-                if (yy >= g->out_height) break;
                 const float *line = y + yy * g->out_width + tx * span;
-                if (width) {
-                    lanes r[8];
-                    load_rows(r, line, image, count, width);
-                    transpose8(r);
-                    for (int k = 0; k < tiles; k++) {
-                        for (int e = 0; e < span; e++) d[k][a][e] = r[k * span + e];
-                    }
+                if (yy >= g->out_height) {
+                    for (int x = 0; x < 8; x++) d[a][x] = (lanes){0};
+                } else if (width) {
+                    load_rows(d[a], line, image, count, width);
+                    transpose8(d[a]);
                 } else {
-                    for (int e = 0; e < span && tx * span + e < g->out_width; e++) {
+                    for (int e = 0; e < span; e++) {
                         float values[8] = {0};
-                        for (int l = 0; l < count; l++) values[l] = line[l * image + e];
-                        d[0][a][e] = *(const lanes *)values;
+                        for (int l = 0; l < count && tx * span + e < g->out_width; l++) values[l] = line[l * image + e];
+                        d[a][e] = *(const lanes *)values;
                     }
                 }
             }
             for (int k = 0; k < tiles; k++) {
                 // Panel block / 2, row t + k, lanes (block % 2) * 8 ...
                 float *target = dm + ((long)(block / 2) * tiles_in_block + (t + k - tile_begin)) * 16 + (block % 2) * 8;
+                const int column = k * span;
                 for (int py = 0; py < 2; py++) {
                     for (int px = 0; px < 2; px++) {
-                        const lanes q00 = transposed ? d[k][py][px] : d[k][0][0];
-                        const lanes q01 = transposed ? d[k][py][2 + px] : d[k][0][1];
-                        const lanes q10 = transposed ? d[k][2 + py][px] : d[k][1][0];
-                        const lanes q11 = transposed ? d[k][2 + py][2 + px] : d[k][1][1];
-                        const lanes r[3][2] = {{q00, q01}, {q00 + q10, q01 + q11}, {q10, q11}};
-                        for (int i = 0; i < 3; i++) {
-                            const lanes c[3] = {r[i][0], r[i][0] + r[i][1], r[i][1]};
-                            for (int j = 0; j < 3; j++) *(lanes *)(target + ((py * 3 + i) * 6 + px * 3 + j) * dm_plane) = c[j];
+                        // This phase pair's T x T output gradients, A along the rows, then the columns.
+                        lanes partial[4][5];
+                        for (int a = 0; a < tile; a++) {
+                            lanes q[4];
+                            for (int e = 0; e < tile; e++) q[e] = transposed ? d[2 * a + py][column + 2 * e + px] : d[a][column + e];
+                            output_adjoint_1d(tile, q, partial[a]);
+                        }
+                        for (int j = 0; j <= tile; j++) {
+                            lanes q[4], values[5];
+                            for (int a = 0; a < tile; a++) q[a] = partial[a][j];
+                            output_adjoint_1d(tile, q, values);
+                            for (int i = 0; i <= tile; i++) *(lanes *)(target + point_index(tile, py, px, i, j) * dm_plane) = values[i];
                         }
                     }
                 }
@@ -379,37 +489,57 @@ INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *d
 CLONES
 void ck_winograd_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
                                  long tile_begin, long tile_end, int block_begin, int block_end) {
-    if (g->transposed) {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 1);
+    if (g->tile == 4) {
+        if (g->transposed) {
+            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 1);
+        } else {
+            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 0);
+        }
+    } else if (g->transposed) {
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 1);
     } else {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 0);
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 0);
     }
 }
 
-// The adjoint of the weight transform: u = G k G^T per phase pair with G = [1 0; 1 1; 0 1], so a
-// tap's gradient is dk = G^T du G: (du0 + du1, du1 + du2) along each axis.
-CLONES
-void ck_winograd_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
-                                 int in_end) {
+// The adjoint of the weight transform: a phase pair's taps get G^T du G, for eight output
+// channels at a time (du keeps them innermost); the taps are then added channel by channel.
+INLINE void transform_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
+                                      int in_end, const int tile) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
     const long plane = ck_winograd_weight_plane(g);
     for (int i = in_begin; i < in_end; i++) {
-        for (int o = 0; o < g->out_channels; o++) {
-            float *k = weight_gradient + kernel_offset(g, o, i);
+        for (int o = 0; o < g->out_channels; o += 8) {
             const float *source = du + (long)i * g->out_padded + o;
+            lanes k[16];
             for (int py = 0; py < 2; py++) {
                 for (int px = 0; px < 2; px++) {
-                    float q[3][3];
-                    for (int r = 0; r < 3; r++) {
-                        for (int c = 0; c < 3; c++) q[r][c] = source[((py * 3 + r) * 6 + px * 3 + c) * plane];
+                    lanes rows[2][5];
+                    for (int r = 0; r <= tile; r++) {
+                        lanes q[5];
+                        for (int c = 0; c <= tile; c++) q[c] = *(const lanes *)(source + point_index(tile, py, px, r, c) * plane);
+                        weight_adjoint_1d(tile, q, &rows[0][r], &rows[1][r]);
                     }
-                    for (int a = 0; a < 2; a++) {
-                        const float row[3] = {q[a][0] + q[a + 1][0], q[a][1] + q[a + 1][1], q[a][2] + q[a + 1][2]};
-                        k[taps[py][a] * 4 + taps[px][0]] += row[0] + row[1];
-                        k[taps[py][a] * 4 + taps[px][1]] += row[1] + row[2];
+                    for (int c = 0; c < 2; c++) {
+                        weight_adjoint_1d(tile, rows[c], &k[taps[py][0] * 4 + taps[px][c]], &k[taps[py][1] * 4 + taps[px][c]]);
                     }
                 }
             }
+            const int count = g->out_channels - o < 8 ? g->out_channels - o : 8;
+            for (int l = 0; l < count; l++) {
+                float *target = weight_gradient + kernel_offset(g, o + l, i);
+                for (int tap = 0; tap < 16; tap++) target[tap] += k[tap][l];
+            }
         }
+    }
+}
+
+CLONES
+void ck_winograd_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
+                                 int in_end) {
+    if (g->tile == 4) {
+        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 4);
+    } else {
+        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 2);
     }
 }

@@ -1,8 +1,8 @@
-// The 36 matrix products of a block of Winograd tiles (winograd.c): for each point p,
+// The matrix products of a block of Winograd tiles (winograd.c): for each point p,
 // m[p] (rows x out_padded) = v[p] (rows x in_padded) * u[p] (in_padded x out_padded).
 //
 // A register-blocked kernel of our own rather than a library call: the products are small and
-// many (36 per block of a few dozen tiles, so that the block stays in the core's L2 cache), and
+// many (36 or 100 per block of a few dozen tiles, so that the block stays in the core's L2 cache), and
 // a library would copy ("pack") both operands on every call. Here the transformed weight is
 // packed once per layer call (ck_winograd_weights writes it in 16-column panels) and the
 // transformed input is read where it lies.
@@ -107,7 +107,8 @@ static void multiply(int rows, int panels, int depth, operand a, const float *b,
 void ck_winograd_multiply(const ck_winograd_shape *g, int rows, const float *v, long v_plane, const float *u,
                           float *m, long m_plane, bool vector) {
     const long u_plane = ck_winograd_weight_plane(g);
-    for (int p = 0; p < 36; p++) {
+    const int points = ck_winograd_points(g);
+    for (int p = 0; p < points; p++) {
         const operand a = {v + p * v_plane, g->in_padded, 1};
         multiply(rows, g->out_padded / 16, g->in_padded, a, u + p * u_plane, m + p * m_plane, g->out_padded, false, vector);
     }
@@ -117,7 +118,8 @@ void ck_winograd_multiply_gradient(const ck_winograd_shape *g, int tiles, const 
                                    const float *dm, long dm_plane, float *du, int row_begin, int row_end,
                                    int panel_begin, int panel_end, bool accumulate, bool vector) {
     const long du_plane = ck_winograd_weight_plane(g);
-    for (int p = 0; p < 36; p++) {
+    const int points = ck_winograd_points(g);
+    for (int p = 0; p < points; p++) {
         const operand a = {v + p * v_plane + row_begin, 1, g->in_padded};
         multiply(row_end - row_begin, panel_end - panel_begin, tiles, a, dm + p * dm_plane + (long)panel_begin * tiles * 16,
                  du + p * du_plane + (long)row_begin * g->out_padded + panel_begin * 16, g->out_padded, accumulate, vector);

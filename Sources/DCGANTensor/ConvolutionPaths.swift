@@ -16,13 +16,18 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     /// and FMA but no AVX-512 (Zen 3: 1.11-1.35x). With AVX-512 the column lowering's products
     /// run twice as wide as Winograd's AVX2 kernel, and no such machine was at hand to measure.
     var winograd = Winograd.isDefault
+    /// One Winograd tile size for every pass (tests force each); nil picks by `winogradTile`.
+    var winogradForcedTile: Int? = nil
+    /// Bytes of F(4,2)'s transformed weight up to which a pass takes tiles of four (see `winogradTile`).
+    var winogradLargeTileWeightBytes = 8 << 20
     /// Floats of Winograd's blocked input per chunk of samples.
     var winogradBudget = 2 << 20
     /// Bytes of one thread's transformed input and products per block of tiles (its L2 cache).
     var winogradBlockBytes = 384 << 10
     /// Bytes of transformed weight above which Winograd's blocks grow (see `Winograd.tilesPerBlock`).
     var winogradWeightBytes = 8 << 20
-    /// Tiles per block of the Winograd weight gradient at most (the depth of its products).
+    /// Tiles of two per block of the Winograd weight gradient at most (the depth of its
+    /// products; a quarter as many tiles of four).
     var winogradGradientBlockTiles = 192
     /// Whether the Winograd products take the AVX2 kernel where the processor has it (tests turn
     /// it off to check the plain one).
@@ -33,6 +38,20 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     /// layer took 23 ms on Winograd against 5 with the columns; counts between 3 and 16 were not
     /// measured).
     var winogradMinimumChannels = 16
+
+    /// Positions of the small side per Winograd tile along each axis for a layer between these
+    /// channel counts (all three passes): 4 (F(4,2), 100 products per tile where the direct
+    /// convolution makes 256) or 2 (F(2,2), 36 where it makes 64). Tiles of four make 30% fewer
+    /// products, but their transformed weight is 2.8 times as large and four times fewer tiles
+    /// share it, so they win only while that weight stays in the cache (measured on Zen 3 at
+    /// 64x64, batch 64: the 64-to-128-channel layers' forward 15-20% faster, the wider layers'
+    /// 10-30% slower).
+    func winogradTile(inChannels: Int, outChannels: Int) -> Int {
+        if let winogradForcedTile { return winogradForcedTile }
+        let (inPadded, outPadded) = ((inChannels + 7) / 8 * 8, (outChannels + 15) / 16 * 16)
+        let weightBytes = 100 * inPadded * outPadded * MemoryLayout<Float>.size
+        return weightBytes <= winogradLargeTileWeightBytes ? 4 : 2
+    }
 
     /// True when the Winograd products run the AVX2 kernel: asked for, and the processor has it.
     var usesWinogradVectorKernel: Bool { winogradVectorKernel && Winograd.hasVectorKernel }
@@ -56,8 +75,9 @@ enum ConvolutionPath: Equatable, Sendable {
     /// backward makes the input gradient's columns `gradientSamples` samples at a time within a
     /// chunk (0 elsewhere) and says whether it reused the forward's unfolded input.
     case batched(samples: Int, chunks: Int, gradientSamples: Int = 0, reusedColumns: Bool = false)
-    /// Winograd's transforms and 36 matrix products per chunk, over `chunks` chunks of `samples` samples.
-    case winograd(samples: Int, chunks: Int)
+    /// Winograd's transforms and matrix products per chunk, over `chunks` chunks of `samples`
+    /// samples, in tiles of `tile` x `tile` positions of the small side.
+    case winograd(samples: Int, chunks: Int, tile: Int)
 }
 
 /// How many samples a convolution processes per matrix product: all `total` when their column

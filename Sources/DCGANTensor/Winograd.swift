@@ -1,17 +1,15 @@
 import CDCGANKernels
 import Foundation
 
-/// Convolutions of the DCGAN geometry (kernel 4, stride 2, padding 1) by Winograd's F(2,2) on
-/// each of the four phases (winograd.c): 36 matrix products over channels per 2 x 2 tile where
-/// the column lowering makes 64, and no column matrix or fold.
+/// Convolutions of the DCGAN geometry (kernel 4, stride 2, padding 1) by Winograd's F(T,2) on
+/// each of the four phases (winograd.c): 100 matrix products over channels per 4 x 4 tile where
+/// the column lowering makes 256 (T = 4), or 36 per 2 x 2 tile where it makes 64 (T = 2), and no
+/// column matrix or fold.
 ///
 /// Both directions go through it: ConvTranspose2d's forward and Conv2d's input gradient
 /// (transposed), Conv2d's forward and ConvTranspose2d's input gradient (not transposed), and
 /// both kinds' weight gradients (`weightGradient`, the adjoint of the forward).
 enum Winograd {
-    /// Transformed points per tile, and so matrix products per tile.
-    static let points = 36
-
     /// Whether the processor runs the AVX2 product kernel (else the plain one runs).
     static let hasVectorKernel = ck_has_avx2_fma()
 
@@ -22,16 +20,17 @@ enum Winograd {
     static func fits(_ g: ConvGeometry) -> Bool { g.isDCGANStep }
 
     /// The C kernels' description of `samples` images.
-    static func shape(transposed: Bool, samples: Int, inChannels: Int, height: Int, width: Int,
+    static func shape(transposed: Bool, tile: Int, samples: Int, inChannels: Int, height: Int, width: Int,
                       outChannels: Int, outHeight: Int, outWidth: Int) -> ck_winograd_shape {
-        // Tiles are 2 x 2 positions of the small side: ConvTranspose2d's input covers 4 output
-        // rows per tile, Conv2d's output 2; a tile reads a patch of 4 (6) rows, 2 (4) apart.
-        let (span, step, side) = transposed ? (4, 2, 4) : (2, 4, 6)
+        // Tiles are T x T positions of the small side: ConvTranspose2d's input covers 2T output
+        // rows per tile, Conv2d's output T; a tile reads a patch of T + 2 (2T + 2) rows, T (2T) apart.
+        let (span, step) = transposed ? (2 * tile, tile) : (tile, 2 * tile)
+        let side = step + 2
         let tilesY = (outHeight + span - 1) / span, tilesX = (outWidth + span - 1) / span
         return ck_winograd_shape(samples: Int32(samples), in_channels: Int32(inChannels), out_channels: Int32(outChannels),
                                  height: Int32(height), width: Int32(width), out_height: Int32(outHeight),
                                  out_width: Int32(outWidth), tiles_y: Int32(tilesY), tiles_x: Int32(tilesX),
-                                 transposed: transposed ? 1 : 0, in_padded: Int32((inChannels + 7) / 8 * 8),
+                                 transposed: transposed ? 1 : 0, tile: Int32(tile), in_padded: Int32((inChannels + 7) / 8 * 8),
                                  out_padded: Int32((outChannels + 15) / 16 * 16),
                                  patch_height: Int32(tilesY * step + side - step), patch_width: Int32(tilesX * step + side - step),
                                  input_plane: 0, product_plane: 0)
@@ -46,6 +45,7 @@ enum Winograd {
     /// blocks, 30-34 with blocks of 128).
     static func tilesPerBlock(_ g: ck_winograd_shape, tiles: Int, cacheBytes: Int, weightBytes: Int) -> Int {
         let (inPadded, outPadded) = (Int(g.in_padded), Int(g.out_padded))
+        let points = withUnsafePointer(to: g) { Int(ck_winograd_points($0)) }
         if points * inPadded * outPadded * MemoryLayout<Float>.size > weightBytes {
             let share = (tiles + Parallelism.threadCount - 1) / Parallelism.threadCount
             return min(192, (share + 5) / 6 * 6)
@@ -66,7 +66,8 @@ enum Winograd {
              outWidth: Int, policy: ConvolutionPathPolicy, blockTiles: (ck_winograd_shape, Int) -> Int) {
             (self.transposed, self.samples, self.inChannels, self.height, self.width) = (transposed, samples, inChannels, height, width)
             (self.outChannels, self.outHeight, self.outWidth) = (outChannels, outHeight, outWidth)
-            one = Winograd.shape(transposed: transposed, samples: 1, inChannels: inChannels, height: height, width: width,
+            let tile = policy.winogradTile(inChannels: inChannels, outChannels: outChannels)
+            one = Winograd.shape(transposed: transposed, tile: tile, samples: 1, inChannels: inChannels, height: height, width: width,
                                  outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
             blockedPerSample = Int(one.in_padded) * Int(one.patch_height) * Int(one.patch_width)
             chunk = samplesPerChunk(total: samples, columnFloatsPerSample: blockedPerSample, budget: policy.winogradBudget)
@@ -74,13 +75,15 @@ enum Winograd {
             self.blockTiles = blockTiles(one, chunk * tilesPerSample)
         }
 
+        /// Transformed points per tile, and so matrix products per tile.
+        var points: Int { withUnsafePointer(to: one) { Int(ck_winograd_points($0)) } }
         var inPadded: Int { Int(one.in_padded) }
         var outPadded: Int { Int(one.out_padded) }
         /// Floats from one point's transformed input (or products) to the next, per block.
         var inputPlane: Int { blockTiles * inPadded + 16 }
         var productPlane: Int { blockTiles * outPadded + 16 }
         var weightPlane: Int { withUnsafePointer(to: one) { ck_winograd_weight_plane($0) } }
-        var path: ConvolutionPath { .winograd(samples: chunk, chunks: chunkCount(samples, chunk)) }
+        var path: ConvolutionPath { .winograd(samples: chunk, chunks: chunkCount(samples, chunk), tile: Int(one.tile)) }
 
         /// Blocks `input` chunk by chunk into `blocked` and runs `body(shape, thread, first, end,
         /// start)` on every block of tiles [first, end) of the chunk from sample `start`, each
@@ -107,7 +110,7 @@ enum Winograd {
             let shared = UncheckedSendable((input, blocked))
             for start in stride(from: 0, to: samples, by: chunk) {
                 let count = min(chunk, samples - start)
-                var part = Winograd.shape(transposed: transposed, samples: count, inChannels: inChannels, height: height,
+                var part = Winograd.shape(transposed: transposed, tile: Int(one.tile), samples: count, inChannels: inChannels, height: height,
                                           width: width, outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
                 (part.input_plane, part.product_plane) = (inputPlane, productPlane)
                 Parallelism.forEachChunk(count * inPadded / 8, costPerItem: 8 * height * width) { items in
@@ -141,7 +144,7 @@ enum Winograd {
     ///
     /// The input is copied into blocks of eight channels in chunks of samples that fit the
     /// policy's Winograd budget; each thread then takes blocks of tiles that fit its L2 cache
-    /// through the input transform, the 36 products and the output transform. Returns the path.
+    /// through the input transform, the products and the output transform. Returns the path.
     private static func convolve(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
                          height: Int, width: Int, weight: UnsafePointer<Float>, epilogue: UnsafePointer<ck_epilogue>,
                          output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
@@ -153,11 +156,11 @@ enum Winograd {
         }
         let vector = policy.usesWinogradVectorKernel
         WinogradScratch.shared.withBuffers { scratch in
-            let u = scratch.weights.get(points * plan.weightPlane)
+            let u = scratch.weights.get(plan.points * plan.weightPlane)
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
-            let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
+            let threads = scratch.threadBuffers(inputFloats: plan.points * plan.inputPlane, productFloats: plan.points * plan.productPlane)
             let shared = UncheckedSendable((weight, u, threads, epilogue, output, blocked))
-            Parallelism.forEachChunk(plan.outPadded / 16, costPerItem: 16 * plan.inPadded * points) { range in
+            Parallelism.forEachChunk(plan.outPadded / 16, costPerItem: 16 * plan.inPadded * plan.points) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weights($0, shared.value.0, shared.value.1, Int32(range.lowerBound), Int32(range.upperBound))
                 }
@@ -192,11 +195,15 @@ enum Winograd {
                                workspace: ConvWorkspace) -> ConvolutionPath {
         let policy = workspace.policy
         let plan = Plan(transposed: transposed, samples: n, inChannels: inChannels, height: height, width: width,
-                        outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) { _, tiles in
+                        outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) { g, tiles in
             // Each thread goes through every tile; blocks of a thread count's share of them keep
             // the threads' transformed inputs and products as small as with blocks split among them.
+            // Tiles of four cover four times the area of the policy's tiles of two (measured: the
+            // 64-to-128-channel layers' backward as fast as with tiles of two in blocks of 48, 10-15%
+            // slower in blocks of 192).
             let share = (tiles + Parallelism.threadCount - 1) / Parallelism.threadCount
-            return min(policy.winogradGradientBlockTiles, max(1, share))
+            let cap = max(1, policy.winogradGradientBlockTiles * 4 / Int(g.tile * g.tile))
+            return min(cap, max(1, share))
         }
         let vector = policy.usesWinogradVectorKernel
         // Parts of the split side: blocks of eight input channels or panels of 16 output channels.
@@ -204,8 +211,8 @@ enum Winograd {
         let parts = splitsInput ? plan.inPadded / 8 : plan.outPadded / 16
         WinogradScratch.shared.withBuffers { scratch in
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
-            let threads = scratch.threadBuffers(inputFloats: points * plan.inputPlane, productFloats: points * plan.productPlane)
-            let gradient = scratch.weights.get(points * plan.weightPlane)
+            let threads = scratch.threadBuffers(inputFloats: plan.points * plan.inputPlane, productFloats: plan.points * plan.productPlane)
+            let gradient = scratch.weights.get(plan.points * plan.weightPlane)
             let shared = UncheckedSendable((threads, gradient, blocked, outputGradient, weightGradient))
             let outputSize = outChannels * outHeight * outWidth
             plan.forEachChunk(input: input, blocked: blocked) { g, start, tiles in
@@ -228,7 +235,7 @@ enum Winograd {
                     }
                 }
             }
-            Parallelism.forEachChunk(inChannels, costPerItem: points * outChannels) { range in
+            Parallelism.forEachChunk(inChannels, costPerItem: plan.points * outChannels) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weight_gradient($0, shared.value.1, shared.value.4, Int32(range.lowerBound), Int32(range.upperBound))
                 }
@@ -253,12 +260,15 @@ public enum WinogradFootprint {
     /// largest block.
     public static func scratchFloats(inChannels: Int, outChannels: Int) -> Double {
         let policy = ConvolutionPathPolicy(), threads = Double(Parallelism.threadCount)
-        let blockTiles = Double(max(192, policy.winogradGradientBlockTiles))
         return [(inChannels, outChannels), (outChannels, inChannels)].map { from, to in
+            let tile = policy.winogradTile(inChannels: from, outChannels: to)
+            let points = Double(4 * (tile + 1) * (tile + 1))
+            // The largest block: the large-weight blocks or the weight gradient's, a quarter as many tiles of four.
+            let blockTiles = Double(max(192, policy.winogradGradientBlockTiles) * 4 / (tile * tile))
             let (inPadded, outPadded) = (Double((from + 7) / 8 * 8), Double((to + 15) / 16 * 16))
-            let weight = Double(Winograd.points) * (inPadded * outPadded + 16)
+            let weight = points * (inPadded * outPadded + 16)
             return weight + Double(policy.winogradBudget)
-                + threads * Double(Winograd.points) * blockTiles * (inPadded + outPadded)
+                + threads * points * blockTiles * (inPadded + outPadded)
         }.max()!
     }
 }

@@ -44,10 +44,11 @@ enum PathGrid {
     }
 
     /// A policy that sends kernel-4, stride-2, padding-1 convolutions of any width to Winograd.
-    static func winograd(budget: Int? = nil, blockBytes: Int? = nil, weightBytes: Int? = nil,
+    static func winograd(tile: Int = 4, budget: Int? = nil, blockBytes: Int? = nil, weightBytes: Int? = nil,
                          vector: Bool = true) -> ConvolutionPathPolicy {
         var p = ConvolutionPathPolicy()
         p.winograd = true
+        p.winogradForcedTile = tile
         p.winogradMinimumChannels = 1
         if let budget { p.winogradBudget = budget }
         if let blockBytes { p.winogradBlockBytes = blockBytes }
@@ -56,42 +57,48 @@ enum PathGrid {
         return p
     }
 
-    /// 9x7 -> 4x3 (2 x 2 tiles per sample), channels padded from 3 to 8 and from 5 to 16.
+    /// 9x7 -> 4x3 (2 x 2 tiles of two positions per sample, one partial tile of four), channels
+    /// padded from 3 to 8 and from 5 to 16.
     static let down = ConvCase(transposed: false, batch: 5, inChannels: 3, outChannels: 5, height: 9, width: 7,
                                kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
     /// 3x5 -> 6x10, no output padding.
     static let up = ConvCase(transposed: true, batch: 5, inChannels: 5, outChannels: 3, height: 3, width: 5,
                              kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
-    /// 18x17 -> 9x8 and 8x9 -> 16x18 with a whole block of eight channels and a partial one: wide
-    /// enough that the transforms move rows of eight and of four positions through their
-    /// transposes in both directions, besides the tiles that go alone.
-    static let downWide = ConvCase(transposed: false, batch: 5, inChannels: 11, outChannels: 17, height: 18, width: 17,
+    /// 18x25 -> 9x12 and 8x11 -> 16x22 with a whole block of eight channels and a partial one:
+    /// wide enough that the transforms move rows of eight and of four positions through their
+    /// transposes in both directions with either tile size (rows of four only from Conv2d's
+    /// tiles of four, whose ConvTranspose2d ones write eight), besides the tiles that go alone.
+    static let downWide = ConvCase(transposed: false, batch: 5, inChannels: 11, outChannels: 17, height: 18, width: 25,
                                    kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
-    static let upWide = ConvCase(transposed: true, batch: 5, inChannels: 17, outChannels: 11, height: 8, width: 9,
+    static let upWide = ConvCase(transposed: true, batch: 5, inChannels: 17, outChannels: 11, height: 8, width: 11,
                                  kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
 
     /// Winograd's forward, input gradient and weight gradient on odd shapes, with each of its
-    /// choices forced: the plain product kernel, chunks of one sample, blocks of 6 tiles (the last
+    /// choices forced for both tile sizes: the plain product kernel, chunks of one sample, blocks of 6 tiles (the last
     /// one partial) and of 1 tile for the weight gradient, and the blocks a transformed weight too
     /// large for the cache asks for.
     static let winogradCases: [PathCase] = {
-        let whole = ConvolutionPath.winograd(samples: 5, chunks: 1), single = ConvolutionPath.winograd(samples: 1, chunks: 5)
         var cases: [PathCase] = []
-        for c in [down, convT, up, downWide, upWide] {
-            let name = c.transposed ? "convT winograd" : "conv winograd"
-            var smallBlocks = winograd(blockBytes: 1)
-            smallBlocks.winogradGradientBlockTiles = 1
-            cases += [
-                PathCase(name: name, conv: c, policy: winograd(), forward: whole, backward: whole, inputGradient: whole),
-                PathCase(name: "\(name) plain kernel", conv: c, policy: winograd(vector: false), forward: whole,
-                         backward: whole, inputGradient: whole),
-                PathCase(name: "\(name) one sample per chunk", conv: c, policy: winograd(budget: 1), forward: single,
-                         backward: single, inputGradient: single),
-                PathCase(name: "\(name) small blocks", conv: c, policy: smallBlocks, forward: whole, backward: whole,
-                         inputGradient: whole),
-                PathCase(name: "\(name) large weight", conv: c, policy: winograd(weightBytes: 0), forward: whole,
-                         backward: whole, inputGradient: whole),
-            ]
+        for tile in [4, 2] {
+            let whole = ConvolutionPath.winograd(samples: 5, chunks: 1, tile: tile)
+            let single = ConvolutionPath.winograd(samples: 1, chunks: 5, tile: tile)
+            for c in [down, convT, up, downWide, upWide] {
+                let name = "\(c.transposed ? "convT" : "conv") winograd F(\(tile),2)"
+                var smallBlocks = winograd(tile: tile, blockBytes: 1)
+                smallBlocks.winogradGradientBlockTiles = 1
+                cases += [
+                    PathCase(name: name, conv: c, policy: winograd(tile: tile), forward: whole, backward: whole,
+                             inputGradient: whole),
+                    PathCase(name: "\(name) plain kernel", conv: c, policy: winograd(tile: tile, vector: false),
+                             forward: whole, backward: whole, inputGradient: whole),
+                    PathCase(name: "\(name) one sample per chunk", conv: c, policy: winograd(tile: tile, budget: 1),
+                             forward: single, backward: single, inputGradient: single),
+                    PathCase(name: "\(name) small blocks", conv: c, policy: smallBlocks, forward: whole, backward: whole,
+                             inputGradient: whole),
+                    PathCase(name: "\(name) large weight", conv: c, policy: winograd(tile: tile, weightBytes: 0),
+                             forward: whole, backward: whole, inputGradient: whole),
+                ]
+            }
         }
         return cases
     }()
@@ -224,8 +231,30 @@ enum PathGrid {
             let d = ConvData(c, seed: 24)
             expectClose(fastForward(c, d, workspace: workspace), referenceForward(c, d.xd, d.wd, nil), "forward")
             let expected = taken && ConvolutionPathPolicy().winograd
-            if case .winograd = workspace.lastPath { #expect(expected, "\(c.testDescription)") } else { #expect(!expected, "\(c.testDescription)") }
+            if case .winograd(_, _, let tile) = workspace.lastPath {
+                #expect(expected, "\(c.testDescription)")
+                #expect(tile == 4, "a 16-channel layer's transformed weight is small: tiles of four")
+            } else {
+                #expect(!expected, "\(c.testDescription)")
+            }
         }
+    }
+
+    /// Tiles of four while their transformed weight (100 points of the padded channels) fits the
+    /// policy's bound, tiles of two above it, whatever is forced when forced.
+    @Test func winogradTileFollowsTheTransformedWeight() {
+        let defaults = ConvolutionPathPolicy()
+        #expect(defaults.winogradTile(inChannels: 64, outChannels: 128) == 4)  // 3.3 MB
+        #expect(defaults.winogradTile(inChannels: 128, outChannels: 64) == 4)
+        #expect(defaults.winogradTile(inChannels: 128, outChannels: 256) == 2)  // 13 MB
+        #expect(defaults.winogradTile(inChannels: 512, outChannels: 256) == 2)
+        var tight = defaults
+        tight.winogradLargeTileWeightBytes = 100 * 16 * 16 * 4
+        #expect(tight.winogradTile(inChannels: 16, outChannels: 16) == 4)
+        #expect(tight.winogradTile(inChannels: 16, outChannels: 17) == 2)  // 17 pads to 32 output channels
+        #expect(tight.winogradTile(inChannels: 17, outChannels: 16) == 2)  // 17 pads to 24 input channels
+        tight.winogradForcedTile = 4
+        #expect(tight.winogradTile(inChannels: 512, outChannels: 512) == 4)
     }
 
     /// The defaults are today's measured values, and the per-sample threshold falls between

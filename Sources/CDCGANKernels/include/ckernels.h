@@ -41,27 +41,32 @@ void ck_fold(const float *columns, const ck_patch_shape *shape, float *image, in
 
 /// One Winograd pass of a kernel-4, stride-2, padding-1 convolution over `samples` images (see
 /// winograd.c): the input is `in_channels` x `height` x `width`, the output `out_channels` x
-/// `out_height` x `out_width`, in tiles of 2 x 2 positions of the small side (ConvTranspose2d's
-/// input, Conv2d's output), `tiles_y` x `tiles_x` per image, numbered (sample, row, column).
-/// `transposed` is 1 for ConvTranspose2d (weight [in, out, 4, 4]), 0 for Conv2d (weight
-/// [out, in, 4, 4]). Channels are padded to multiples of 8 (`in_padded`) and 16 (`out_padded`); the
-/// blocked input is [samples][in_padded / 8][patch_height][patch_width][8] with the image at
-/// (1, 1); point p's plane of the transformed input starts at p * input_plane and of the
-/// products at p * product_plane (a pad keeps the 36 planes off the same cache sets).
+/// `out_height` x `out_width`, in tiles of `tile` x `tile` positions (2 or 4) of the small side
+/// (ConvTranspose2d's input, Conv2d's output), `tiles_y` x `tiles_x` per image, numbered (sample,
+/// row, column). `transposed` is 1 for ConvTranspose2d (weight [in, out, 4, 4]), 0 for Conv2d
+/// (weight [out, in, 4, 4]). Channels are padded to multiples of 8 (`in_padded`) and 16
+/// (`out_padded`); the blocked input is [samples][in_padded / 8][patch_height][patch_width][8]
+/// with the image at (1, 1); point p's plane of the transformed input starts at p * input_plane
+/// and of the products at p * product_plane (a pad keeps the planes off the same cache sets).
 typedef struct {
-    int samples, in_channels, out_channels, height, width, out_height, out_width, tiles_y, tiles_x, transposed;
+    int samples, in_channels, out_channels, height, width, out_height, out_width, tiles_y, tiles_x, transposed, tile;
     int in_padded, out_padded, patch_height, patch_width;
     long input_plane, product_plane;
 } ck_winograd_shape;
 
+/// Transformed points per tile, and so matrix products: (2 tile + 2)^2, 36 or 100.
+static inline int ck_winograd_points(const ck_winograd_shape *shape) {
+    return 4 * (shape->tile + 1) * (shape->tile + 1);
+}
+
 /// Floats from one point's transformed weight to the next: a cache line more than its panels
-/// take, since 36 planes a power of two apart would share the same cache sets.
+/// take, since planes a power of two apart would share the same cache sets.
 static inline long ck_winograd_weight_plane(const ck_winograd_shape *shape) {
     return (long)shape->in_padded * shape->out_padded + 16;
 }
 
 /// Panels [panel_begin, panel_end) of the transformed weight, zero for padded channels: for each
-/// of the 36 points (`ck_winograd_weight_plane` apart), panels of 16 output channels,
+/// of the points (`ck_winograd_weight_plane` apart), panels of 16 output channels,
 /// [out_padded / 16][in_padded][16].
 void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, float *u, int panel_begin, int panel_end);
 
@@ -70,7 +75,7 @@ void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, fl
 void ck_winograd_block_input(const ck_winograd_shape *shape, const float *input, float *blocked, long item_begin,
                              long item_end);
 
-/// Tiles [tile_begin, tile_end) of the transformed input v [36][tile - tile_begin][in_padded], its
+/// Tiles [tile_begin, tile_end) of the transformed input v [points][tile - tile_begin][in_padded], its
 /// blocks of eight channels [block_begin, block_end).
 void ck_winograd_input(const ck_winograd_shape *shape, const float *blocked, float *v, long tile_begin, long tile_end,
                        int block_begin, int block_end);
@@ -86,7 +91,7 @@ typedef struct {
 } ck_epilogue;
 
 /// The output (NCHW, overwritten) of tiles [tile_begin, tile_end) from the products
-/// m [36][tile - tile_begin][out_padded], through `epilogue`.
+/// m [points][tile - tile_begin][out_padded], through `epilogue`.
 void ck_winograd_output(const ck_winograd_shape *shape, const float *m, const ck_epilogue *epilogue, float *output,
                         long tile_begin, long tile_end);
 
@@ -98,13 +103,13 @@ void ck_epilogue_apply(const ck_epilogue *epilogue, float *x, long channels, lon
 /// True when the processor has AVX2 and FMA (`ck_winograd_multiply`'s vector kernel).
 bool ck_has_avx2_fma(void);
 
-/// For each of the 36 points p: m[p] (rows x out_padded) = v[p] (rows x in_padded) * u[p] (the
+/// For each of the points p: m[p] (rows x out_padded) = v[p] (rows x in_padded) * u[p] (the
 /// panels of `ck_winograd_weights`), planes v_plane and m_plane apart; `rows` a multiple of 6.
 /// `vector` picks the AVX2 kernel (only where `ck_has_avx2_fma()`), else plain C.
 void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float *v, long v_plane, const float *u,
                           float *m, long m_plane, bool vector);
 
-/// For each of the 36 points p: du[p] (in_padded x out_padded, `ck_winograd_weight_plane` apart)
+/// For each of the points p: du[p] (in_padded x out_padded, `ck_winograd_weight_plane` apart)
 /// = v[p]^T * dm[p] (+= with `accumulate`) over `tiles` tiles, for the input channels (rows)
 /// [row_begin, row_end) and the panels of 16 output channels [panel_begin, panel_end): v as
 /// `ck_winograd_input` writes it (planes v_plane apart), dm in panels, [out_padded / 16][tiles][16]
@@ -113,7 +118,7 @@ void ck_winograd_multiply_gradient(const ck_winograd_shape *shape, int tiles, co
                                    const float *dm, long dm_plane, float *du, int row_begin, int row_end,
                                    int panel_begin, int panel_end, bool accumulate, bool vector);
 
-/// The gradients dm of the 36 products of tiles [tile_begin, tile_end) from the output gradient
+/// The gradients dm of the products of tiles [tile_begin, tile_end) from the output gradient
 /// dy (NCHW), in the panels `ck_winograd_multiply_gradient` reads (planes dm_plane apart), for
 /// the blocks of eight output channels [block_begin, block_end).
 void ck_winograd_output_gradient(const ck_winograd_shape *shape, const float *dy, float *dm, long dm_plane,
