@@ -241,20 +241,35 @@ void ck_winograd_block_input(const ck_winograd_shape *g, const float *input, flo
                              long item_end) {
     const int blocks = g->in_padded / 8, ph = g->patch_height, pw = g->patch_width;
     const long image = (long)g->height * g->width;
+    // Image (y, x) sits at (y + 1, x + 1): a zero border of one above and to the left, and zeros
+    // below and to the right wherever the patch outgrows the image.
+    const int rows = g->height + 1 < ph ? g->height : ph - 1, width = g->width + 1 < pw ? g->width : pw - 1;
     for (long item = item_begin; item < item_end; item++) {
         const long n = item / blocks;
         const int block = (int)(item % blocks);
+        const int count = g->in_channels - block * 8 < 8 ? g->in_channels - block * 8 : 8;
         float *target = blocked + item * ph * pw * 8;
-        for (long e = 0; e < (long)ph * pw * 8; e++) target[e] = 0;
-        for (int l = 0; l < 8; l++) {
-            const int c = block * 8 + l;
-            if (c >= g->in_channels) break;
-            const float *x = input + (n * g->in_channels + c) * image;
-            // Image (y, x) sits at (y + 1, x + 1): a zero border of one above and to the left.
-            for (int y = 0; y < g->height && y + 1 < ph; y++) {
-                float *line = target + ((long)(y + 1) * pw + 1) * 8 + l;
-                const int width = g->width + 1 < pw ? g->width : pw - 1;
-                for (int xx = 0; xx < width; xx++) line[xx * 8] = x[(long)y * g->width + xx];
+        for (int y = 0; y < ph; y++) {
+            lanes *line = (lanes *)(target + (long)y * pw * 8);
+            if (y == 0 || y > rows) {
+                for (int xx = 0; xx < pw; xx++) line[xx] = (lanes){0};
+                continue;
+            }
+            line[0] = (lanes){0};
+            for (int xx = width + 1; xx < pw; xx++) line[xx] = (lanes){0};
+            // Eight positions of the block's channels at a time through the register transpose.
+            const float *x = input + (n * g->in_channels + block * 8) * image + (long)(y - 1) * g->width;
+            int xx = 0;
+            for (; xx + 8 <= width; xx += 8) {
+                lanes r[8];
+                load_rows(r, x + xx, image, count, 8);
+                transpose8(r);
+                for (int k = 0; k < 8; k++) line[1 + xx + k] = r[k];
+            }
+            for (; xx < width; xx++) {
+                float values[8] = {0};
+                for (int l = 0; l < count; l++) values[l] = x[l * image + xx];
+                line[1 + xx] = *(const lanes *)values;
             }
         }
     }
