@@ -144,6 +144,7 @@ public final class GANTrainer {
     /// output; hands dL/d(images) to `inputGradient` if given.
     private func discriminatorPass(_ images: Tensor, role: GANLoss.Role, mean: inout Float,
                                    inputGradient: ((Tensor) -> Void)? = nil) -> Float {
+        augmentation?.share = (communicator.rank, communicator.size)
         let scores = discriminator.forward(augmentation?.forward(images) ?? images)
         let t = targets.get(scores.shape), gradient = scoreGradient.get(scores.shape)
         if loss.usesTargets {

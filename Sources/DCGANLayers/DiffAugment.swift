@@ -39,6 +39,11 @@ public final class DiffAugment: Layer {
     public var rng: RandomGenerator
     /// The last forward pass's draws, one per image.
     public private(set) var draws: [Draw] = []
+    /// This process's part of a batch split over several (data-parallel training): its index
+    /// and the number of processes. Every process draws for the whole batch from the same
+    /// stream and keeps the draws of its own images, so that the processes' images are
+    /// augmented as one process would augment the whole batch, and their streams stay in step.
+    public var share = (process: 0, processes: 1)
     private var output = ReusableTensor(), inputGradient = ReusableTensor()
 
     /// A layer applying `operations` with parameters drawn from `rng`.
@@ -90,7 +95,8 @@ public final class DiffAugment: Layer {
 
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4, "DiffAugment: images must be [N, C, H, W], not \(input.shape)")
-        draws = draw(count: input.shape[0], height: input.shape[2], width: input.shape[3])
+        let count = input.shape[0], first = share.process * count
+        draws = Array(draw(count: count * share.processes, height: input.shape[2], width: input.shape[3])[first..<first + count])
         return apply(input, draws: draws)
     }
 

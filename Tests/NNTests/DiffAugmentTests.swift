@@ -95,6 +95,23 @@ import Testing
         #expect(again.draws == translation.draws, "the same seed draws the same parameters")
     }
 
+    /// In data-parallel training each process keeps its own images' draws of the whole batch's:
+    /// three processes of 4 images together draw what one process of 12 draws, and their
+    /// streams stay in step.
+    @Test func processesTakeTheirShareOfTheWholeBatchsDraws() {
+        let whole = DiffAugment([.translation, .cutout], rng: RandomGenerator(seed: 9))
+        _ = whole.forward(Tensor(zeros: [12, 1, 16, 16]))
+        let parts = (0..<3).map { process -> DiffAugment in
+            let layer = DiffAugment([.translation, .cutout], rng: RandomGenerator(seed: 9))
+            layer.share = (process, 3)
+            _ = layer.forward(Tensor(zeros: [4, 1, 16, 16]))
+            return layer
+        }
+        #expect(parts.flatMap(\.draws) == whole.draws)
+        #expect(Set(parts.map { $0.draws.map(\.shiftRows) }).count > 1, "the processes' images draw differently")
+        #expect(parts.allSatisfy { $0.rng.state == whole.rng.state }, "every stream moved as the whole batch's")
+    }
+
     @Test func namesParse() throws {
         #expect(try DiffAugment.operations(named: "translation,cutout").get() == [.translation, .cutout])
         #expect(try DiffAugment.operations(named: "cutout,cutout").get() == [.cutout])
