@@ -213,8 +213,9 @@ def check_onnx(tool, run, z, ours):
 
 
 def check_other_models(tool, rng):
-    tiny = ["--dataset", "fake", "--iterations", "2", "--batch-size", "8", "--sample-every", "0", "--nz", "8", "--ngf", "8", "--ndf", "8"]
-    cases = [("conditional dcgan 32x32x3", ["--conditional", "--image-size", "32", "--channels", "3"], [8, 1, 1]),
+    tiny = ["--dataset", "fake", "--iterations", "2", "--batch-size", "8", "--sample-every", "0", "--nz", "8"]
+    cases = [("conditional dcgan 32x32x3", ["--conditional", "--image-size", "32", "--channels", "3", "--ngf", "8", "--ndf", "8"],
+              [8, 1, 1]),
              ("conditional mlp 28x28", ["--model", "mlp", "--conditional", "--hidden", "32"], [8]),
              ("mlp 28x28", ["--model", "mlp", "--hidden", "32"], [8])]
     for name, options, latent in cases:

@@ -34,6 +34,7 @@ struct ImportCommand: ParsableCommand {
             ?? ModelConfig.defaults(for: modelOptions.architecture())
         var model = modelOptions.model(over: base)
         if modelOptions.model != nil { model.architecture = try modelOptions.architecture() }
+        try modelOptions.checkWidthsApply(to: model.architecture)
         try model.validate()
         let noiseName = noise ?? g.metadata[PyTorchCheckpoint.MetadataKey.noise] ?? "normal"
         guard let noiseKind = TrainingConfig.NoiseKind(rawValue: noiseName) else { throw ConfigError("unknown --noise '\(noiseName)' (uniform or normal)") }

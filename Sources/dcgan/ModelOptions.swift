@@ -37,10 +37,28 @@ struct ModelOptions: ParsableArguments {
     /// The configuration, with the family's defaults for what was not given; a conditional
     /// model gets its class count from the data (`classes`).
     func config(classes: Int = 0) throws -> ModelConfig {
+        try checkWidthsApply(to: try architecture())
         var config = model(over: ModelConfig.defaults(for: try architecture()))
         config.classes = conditional ? classes : 0
         try config.validate()
         return config
+    }
+
+    /// Refuses a width option the family `kind` does not read (the dcgan model's are --ngf and
+    /// --ndf, the mlp and toy1010 models' --hidden, the tutorials' models have fixed widths),
+    /// rather than leave it silently unused.
+    func checkWidthsApply(to kind: Architecture) throws {
+        let reads: [(option: String, given: Bool, read: Bool)] = [
+            ("--ngf", ngf != nil, kind == .dcgan), ("--ndf", ndf != nil, kind == .dcgan),
+            ("--hidden", hidden != nil, kind == .mlp || kind == .toy1010),
+        ]
+        guard let unread = reads.first(where: { $0.given && !$0.read }) else { return }
+        let widths = switch kind {
+        case .dcgan: "its widths are --ngf and --ndf"
+        case .mlp, .toy1010: "its width is --hidden"
+        case .kerasCIFAR10, .upsampleELU, .cntkMNIST: "the tutorial's layers have fixed widths"
+        }
+        throw ConfigError("\(unread.option) does not apply to the \(kind.rawValue) model (\(widths))")
     }
 
     /// `base` with the given options applied (the family and conditioning stay `base`'s).

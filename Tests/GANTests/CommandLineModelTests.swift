@@ -65,6 +65,12 @@ import Testing
         try CommandLineTests.expectFailure(["train", "--model", "toy1010", "--conditional", "--out", folder + "/t"], mentions: "no conditional form",
                                            mustNotExist: folder + "/t")
         try CommandLineTests.expectFailure(["train", "--model", "gan9", "--out", folder + "/t"], mentions: "unknown model 'gan9'")
+        // A width the family does not read is refused, not ignored.
+        for (arguments, message) in [(["--model", "keras-cifar10", "--ngf", "32"], "--ngf does not apply to the keras-cifar10 model"),
+                                     (["--model", "mlp", "--ndf", "32"], "--ndf does not apply to the mlp model (its width is --hidden)"),
+                                     (["--hidden", "50"], "--hidden does not apply to the dcgan model")] {
+            try CommandLineTests.expectFailure(["train", "--out", folder + "/t"] + arguments, mentions: message, mustNotExist: folder + "/t")
+        }
         try CommandLineTests.expectFailure(["train", "--loss", "l1", "--out", folder + "/t"] + Self.tiny, mentions: "unknown loss 'l1'", mustNotExist: folder + "/t")
     }
 
