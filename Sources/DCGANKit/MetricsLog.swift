@@ -82,6 +82,18 @@ public final class MetricsLog {
         return Array(row) + zip(evaluationColumns, evaluation ?? []) + (recordsElapsed ? [(Self.elapsedColumn, elapsedSeconds)] : [])
     }
 
+    /// The rows of a metrics.csv text up to `step`, each with its fields by column name; rows
+    /// whose field count is not the header's, or whose step does not parse, are skipped.
+    public static func rows(csv: String, upTo step: Int) -> [(step: Int, fields: [String: Substring])] {
+        let lines = csv.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ",").map(String.init), header.first == "step" else { return [] }
+        return lines.dropFirst().compactMap { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == header.count, let rowStep = Int(fields[0]), rowStep <= step else { return nil }
+            return (rowStep, Dictionary(zip(header, fields), uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
     /// Makes the rows appended so far durable (before a checkpoint that they cover is written).
     public func flush() throws {
         guard fsync(descriptor) == 0 else { throw DataError(path: path, "fsync failed: \(DataError.systemMessage(errno))") }

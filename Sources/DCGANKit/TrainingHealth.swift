@@ -83,6 +83,23 @@ public struct TrainingHealth: Sendable {
         }
     }
 
+    /// Picks up where a resumed run's log left off: takes in the metrics of its last `window`
+    /// rows up to `step` (a metrics.csv text) as `observe` would have, reporting nothing, and a
+    /// collapse in force at its last row from the health column (collapse is measured on sample
+    /// grids, which the log does not hold). Rows without the five step metrics are skipped.
+    public mutating func resume(fromLog csv: String, upTo step: Int) {
+        let rows = MetricsLog.rows(csv: csv, upTo: step)
+        for row in rows.suffix(window) {
+            let values = ["loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2"].compactMap { row.fields[$0].flatMap { Float($0) } }
+            guard values.count == 5 else { continue }
+            _ = observe(StepMetrics(lossD: values[0], lossG: values[1], dReal: values[2], dFakeBefore: values[3], dFakeAfter: values[4]))
+        }
+        if rows.last?.fields[MetricsLog.healthColumn]?.split(separator: "+").contains("collapse") == true {
+            var changes: [HealthChange] = []
+            set(.collapse, detail: "in force at step \(rows.last!.step), before the run was resumed", into: &changes)
+        }
+    }
+
     /// Takes in one step's metrics; returns the conditions that started or cleared with it.
     public mutating func observe(_ metrics: StepMetrics) -> [HealthChange] {
         guard metrics.isFinite else { return [] }

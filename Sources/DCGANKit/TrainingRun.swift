@@ -209,6 +209,9 @@ public final class TrainingRun {
                               step: header.step, batchesConsumed: header.batchesConsumed, metrics: metrics,
                               lastCheckpoint: point.path, resumeNote: point.note, communicator: communicator)
         if training != header.training { try communicator.onRankZero { try run.writeConfig() } }
+        // The health monitor goes on from the logged steps, as the curves do (a process that
+        // cannot read the log, on another machine, starts afresh; rank 0 writes and reads it).
+        if let csv = try? String(contentsOfFile: folder.metricsPath, encoding: .utf8) { run.health.resume(fromLog: csv, upTo: header.step) }
         return run
     }
 

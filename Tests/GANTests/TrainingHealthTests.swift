@@ -101,6 +101,42 @@ import DCGANKit
         #expect(SampleDiversity.meanPairwiseDistance(Tensor(repeating: 0.3, shape: [4, 2, 3])) == 0)
     }
 
+    /// A resumed run's monitor goes on from its log: the same conditions in force, and the
+    /// same changes from there on as the monitor that saw every step (a D that keeps winning
+    /// for 250 steps while the loss D swings, then recovers), and a collapse from the last
+    /// row's health column.
+    @Test func aResumedMonitorGoesOnFromTheLog() throws {
+        let folder = Tiny.folder("health-resume")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/metrics.csv"
+        let log = try MetricsLog(path: path)
+        var whole = TrainingHealth(loss: .nonSaturating, totalSteps: 1000)
+        for i in 1...250 {
+            let metrics = Self.step(lossD: i % 2 == 0 ? 0.1 : 2.5, lossG: 6 + Float(i) / 100, dFake: 0.002)
+            _ = whole.observe(metrics)
+            try log.append(step: i, epoch: 0, metrics: metrics, imagesPerSecond: 1, waitFraction: 0, health: whole.code)
+        }
+        #expect(whole.code == "d-wins+oscillation")
+        var resumed = TrainingHealth(loss: .nonSaturating, totalSteps: 1000)
+        resumed.resume(fromLog: try String(contentsOfFile: path, encoding: .utf8), upTo: 250)
+        #expect(resumed.active == whole.active && resumed.stopReason != nil)
+        for i in 1...120 {
+            let metrics = Self.step(lossD: 0.8, dFake: 0.2)
+            #expect(resumed.observe(metrics) == whole.observe(metrics), "step \(250 + i)")
+        }
+        #expect(resumed.active.isEmpty && whole.active.isEmpty, "both cleared")
+        // A collapse is read from the last row's code; rows past the step resumed at are not read.
+        try log.append(step: 251, epoch: 0, metrics: Self.step(), imagesPerSecond: 1, waitFraction: 0, health: "collapse")
+        try log.append(step: 252, epoch: 0, metrics: Self.step(), imagesPerSecond: 1, waitFraction: 0, health: "")
+        var collapsed = TrainingHealth(loss: .nonSaturating, totalSteps: 1000)
+        collapsed.resume(fromLog: try String(contentsOfFile: path, encoding: .utf8), upTo: 251)
+        #expect(collapsed.active.contains(.collapse))
+        #expect(collapsed.stopReason?.contains("in force at step 251") == true)
+        var later = TrainingHealth(loss: .nonSaturating, totalSteps: 1000)
+        later.resume(fromLog: try String(contentsOfFile: path, encoding: .utf8), upTo: 252)
+        #expect(!later.active.contains(.collapse))
+    }
+
     @Test func resumeKeepsRowsOfALogWrittenBeforeTheHealthColumn() throws {
         let folder = Tiny.folder("health-old-log")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -135,6 +171,22 @@ import DCGANKit
         #expect(rows.first.map { $0.split(separator: ",").count } == rows.last.map { $0.split(separator: ",", omittingEmptySubsequences: false).count })
         #expect(rows.last?.hasSuffix(",d-wins+collapse") == true, "\(rows.last ?? "")")
         #expect(rows[1].hasSuffix(","), "healthy at the first step")
+    }
+
+    /// Resumed, the run keeps the conditions in force at its checkpoint from its first new
+    /// step (a fresh monitor would need a window of steps and a sample grid to see them again).
+    @Test func aResumedRunKeepsItsWarnings() throws {
+        let folder = Tiny.folder("health-resume-run")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        let first = try CommandLineTests.run(["train", "--out", run] + Self.failing)
+        #expect(first.status == 0, "\(first.stderr)")
+        let resumed = try CommandLineTests.run(["train", "--resume", run, "--iterations", "65"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let rows = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+        let code = { (step: Int) in rows.first { $0.hasPrefix("\(step),") }?.split(separator: ",", omittingEmptySubsequences: false).last }
+        #expect(code(60) == "d-wins+collapse")
+        #expect(code(61) == code(60), "\(rows.suffix(6))")
     }
 
     @Test func stopOnCollapseEndsTheRunWithACheckpointAndAReason() throws {

@@ -26,12 +26,8 @@ public struct TrainingCurves {
     /// The curves of the rows of a metrics.csv text up to `step` (a resumed run's history);
     /// rows that do not parse are skipped.
     public init(csv: String, upTo step: Int) {
-        let lines = csv.split(separator: "\n")
-        guard let header = lines.first?.split(separator: ",").map(String.init), header.first == "step" else { return }
-        for line in lines.dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count == header.count, let rowStep = Int(fields[0]), rowStep <= step else { continue }
-            record(step: rowStep, scalars: zip(header, fields).compactMap { name, text in Double(text).map { (name, $0) } })
+        for row in MetricsLog.rows(csv: csv, upTo: step) {
+            record(step: row.step, scalars: row.fields.compactMap { name, text in Double(text).map { (name, $0) } })
         }
     }
 
