@@ -9,7 +9,7 @@
 // over channels (out x in times in x tiles): 36 products where the direct convolution makes 64
 // for T = 2 (1.78 times fewer multiplications), 100 where it makes 256 for T = 4 (2.56 times).
 // T = 2 only adds and subtracts; T = 4 evaluates at 0, 1, -1, 2 and infinity, whose factors
-// (2, 4, 8 and 1/2, 1/6) cost some precision: about six times F(2,2)'s rounding error.
+// (2, 4, 8 and 1/2, 1/6) cost some precision, within the tests' tolerance against the Double reference.
 //
 // A tile is T by T of the small side's positions: ConvTranspose2d's input (it writes the 2T x 2T
 // output block above them) or Conv2d's output (it reads the (2T + 2)^2 input block under them).
