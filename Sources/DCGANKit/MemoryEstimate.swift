@@ -162,8 +162,10 @@ struct ModelShape {
             largest = max(largest, Double(shape.dropFirst().reduce(1, *)))
             switch layer {
             case let conv as Conv2d:
-                convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * next[2] * next[3]), false,
-                                     conv.geometry.isDCGANStep ? winograd(shape[1], next[1]) : nil))
+                // The narrow path's padded planes (a few KiB per thread) stand in for the columns.
+                let narrow = NarrowFootprint.applies(conv.geometry, inChannels: shape[1], outChannels: next[1])
+                let columns = narrow ? 0 : Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * next[2] * next[3])
+                convolutions.append((columns, false, conv.geometry.isDCGANStep ? winograd(shape[1], next[1]) : nil))
             case let conv as ConvTranspose2d:
                 convolutions.append((Double(shape[1] * conv.geometry.kernel * conv.geometry.kernel * shape[2] * shape[3]), true,
                                      conv.geometry.isDCGANStep ? winograd(shape[1], next[1]) : nil))
@@ -185,7 +187,8 @@ struct ModelShape {
     /// Floats of the convolutions' column matrices at batch `n`: a plain convolution keeps
     /// the columns of as many samples as fit 48 Mi floats (and, training, reuses them for the
     /// weight gradient); a transposed one makes them in chunks of at most 2 Mi floats. Layers
-    /// on the Winograd path make none and share one scratch, as large as the largest needs.
+    /// on the Winograd path make none and share one scratch, as large as the largest needs; those
+    /// on the narrow path make none.
     func workspaceFloats(batch n: Double, training: Bool) -> Double {
         let columns = convolutions.reduce(0) { sum, layer in
             guard (training || layer.transposed) && layer.winograd == nil else { return sum }

@@ -112,6 +112,12 @@ public enum Conv2DKernel: ConvolutionKernel {
             fused = true
             return
         }
+        if workspace.policy.usesNarrow(g, inChannels: cin, outChannels: cout) {
+            workspace.unfoldedInput = nil
+            workspace.lastPath = .narrow
+            NarrowConvolution.forward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
+            return
+        }
         if workspace.policy.usesPerSample(positions: positions) {
             workspace.lastPath = .perSample
             PerSample.convForward(input: input, weight: weight, bias: bias, geometry: g, output: output, workspace: workspace)
@@ -170,6 +176,13 @@ public enum Conv2DKernel: ConvolutionKernel {
                 GEMM.multiply(m: n, n: k, k: cout, a: dy, lda: cout, b: weight.pointer, ldb: k, c: inputGradient.pointer, ldc: k)
             }
             workspace.lastPath = .matrixProduct
+            return
+        }
+        if workspace.policy.usesNarrow(g, inChannels: cin, outChannels: cout) {
+            workspace.lastPath = .narrow
+            NarrowConvolution.backward(input: input, weight: weight, outputGradient: outputGradient, geometry: g,
+                                       inputGradient: inputGradient, weightGradient: weightGradient, biasGradient: biasGradient,
+                                       workspace: workspace)
             return
         }
         if workspace.policy.usesPerSample(positions: positions) {

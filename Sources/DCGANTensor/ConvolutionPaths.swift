@@ -53,6 +53,18 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
         return weightBytes <= winogradLargeTileWeightBytes ? 4 : 2
     }
 
+    /// A stride-1 Conv2d to at most this many output channels, from at least
+    /// `narrowMinimumTaps` input channels times kernel taps, takes the narrow path
+    /// (`NarrowConvolution`): no column matrix, whose product would be that few rows tall.
+    var narrowMaximumOutputs = 4
+    /// See `narrowMaximumOutputs`: below this many rows the column matrix is small.
+    var narrowMinimumTaps = 256
+
+    /// True when a Conv2d of geometry `g` from `inChannels` to `outChannels` takes the narrow path.
+    func usesNarrow(_ g: ConvGeometry, inChannels: Int, outChannels: Int) -> Bool {
+        g.stride == 1 && outChannels <= narrowMaximumOutputs && inChannels * g.kernel * g.kernel >= narrowMinimumTaps
+    }
+
     /// True when the Winograd products run the AVX2 kernel: asked for, and the processor has it.
     var usesWinogradVectorKernel: Bool { winogradVectorKernel && Winograd.hasVectorKernel }
 
@@ -75,6 +87,8 @@ enum ConvolutionPath: Equatable, Sendable {
     /// backward makes the input gradient's columns `gradientSamples` samples at a time within a
     /// chunk (0 elsewhere) and says whether it reused the forward's unfolded input.
     case batched(samples: Int, chunks: Int, gradientSamples: Int = 0, reusedColumns: Bool = false)
+    /// Conv2d of stride 1 to a few output channels, by shifted rows of padded planes (`NarrowConvolution`).
+    case narrow
     /// Winograd's transforms and matrix products per chunk, over `chunks` chunks of `samples`
     /// samples, in tiles of `tile` x `tile` positions of the small side.
     case winograd(samples: Int, chunks: Int, tile: Int)

@@ -35,6 +35,20 @@ enum PathGrid {
     static let convT = ConvCase(transposed: true, batch: 5, inChannels: 3, outChannels: 2, height: 5, width: 4,
                                 kernel: 4, stride: 2, padding: 1, outputPadding: 1, bias: true)
 
+    /// A policy that sends stride-1 Conv2d to at most `outputs` channels down the narrow path, however few its taps.
+    static func narrow(outputs: Int = 4) -> ConvolutionPathPolicy {
+        var p = ConvolutionPathPolicy()
+        (p.narrowMaximumOutputs, p.narrowMinimumTaps) = (outputs, 1)
+        return p
+    }
+
+    /// 9x7 -> 9x7 (kernel 5, padding 2) and 9x11 -> 7x9 (kernel 3, no padding) to 3 channels:
+    /// output rows shorter and longer than the weight gradient's eight-wide sums.
+    static let narrowSame = ConvCase(transposed: false, batch: 3, inChannels: 5, outChannels: 3, height: 9, width: 7,
+                                     kernel: 5, stride: 1, padding: 2, outputPadding: 0, bias: true)
+    static let narrowValid = ConvCase(transposed: false, batch: 3, inChannels: 4, outChannels: 2, height: 9, width: 11,
+                                      kernel: 3, stride: 1, padding: 0, outputPadding: 0, bias: true)
+
     static func policy(columns: Int? = nil, cache: Int? = nil, perSampleFrom: Int? = nil) -> ConvolutionPathPolicy {
         var p = ConvolutionPathPolicy()
         if let columns { p.columnBudget = columns }
@@ -124,6 +138,12 @@ enum PathGrid {
             PathCase(name: "conv below the per-sample threshold", conv: conv, policy: policy(perSampleFrom: 21),
                      forward: .batched(samples: 5, chunks: 1),
                      backward: .batched(samples: 5, chunks: 1, gradientSamples: 5, reusedColumns: true)),
+            // Stride 1 to 3 and 2 channels: the narrow path, and not above its output count.
+            PathCase(name: "conv narrow", conv: narrowSame, policy: narrow(), forward: .narrow, backward: .narrow),
+            PathCase(name: "conv narrow, no padding", conv: narrowValid, policy: narrow(), forward: .narrow, backward: .narrow),
+            PathCase(name: "conv above the narrow outputs", conv: narrowSame, policy: narrow(outputs: 2),
+                     forward: .batched(samples: 3, chunks: 1),
+                     backward: .batched(samples: 3, chunks: 1, gradientSamples: 3, reusedColumns: true)),
             // A kernel as large as the unpadded input: one plain product.
             PathCase(name: "conv matrix product",
                      conv: ConvCase(transposed: false, batch: 3, inChannels: 2, outChannels: 3, height: 5, width: 5,
@@ -238,6 +258,23 @@ enum PathGrid {
                 #expect(!expected, "\(c.testDescription)")
             }
         }
+    }
+
+    /// By default a stride-1 Conv2d to at most 4 channels with at least 256 input channels times
+    /// kernel taps takes the narrow path (the Keras CIFAR-10 generator's 256 -> 3 channels 7x7
+    /// output layer), and fewer taps, more channels or stride 2 do not.
+    @Test func narrowPathByDefaultForWideKernelsToFewChannels() {
+        let defaults = ConvolutionPathPolicy()
+        #expect(defaults.usesNarrow(ConvGeometry(kernel: 7, padding: 3), inChannels: 256, outChannels: 3))
+        #expect(defaults.usesNarrow(ConvGeometry(kernel: 4, padding: 1), inChannels: 16, outChannels: 4))  // 256 taps
+        #expect(!defaults.usesNarrow(ConvGeometry(kernel: 4, padding: 1), inChannels: 15, outChannels: 4))
+        #expect(!defaults.usesNarrow(ConvGeometry(kernel: 7, padding: 3), inChannels: 256, outChannels: 5))
+        #expect(!defaults.usesNarrow(ConvGeometry(kernel: 4, stride: 2, padding: 1), inChannels: 256, outChannels: 3))
+        let c = ConvCase(transposed: false, batch: 2, inChannels: 256, outChannels: 3, height: 6, width: 5, kernel: 7,
+                         stride: 1, padding: 3, outputPadding: 0, bias: true)
+        let workspace = ConvWorkspace(), d = ConvData(c, seed: 25)
+        expectClose(fastForward(c, d, workspace: workspace), referenceForward(c, d.xd, d.wd, d.bd), "forward")
+        #expect(workspace.lastPath == .narrow)
     }
 
     /// Tiles of four while their transformed weight (100 points of the padded channels) fits the

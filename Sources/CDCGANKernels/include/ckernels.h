@@ -100,6 +100,28 @@ void ck_winograd_output(const ck_winograd_shape *shape, const float *m, const ck
 void ck_epilogue_apply(const ck_epilogue *epilogue, float *x, long channels, long plane, long item_begin,
                        long item_end);
 
+/// A stride-1 Conv2d to a few output channels (narrow_conv.c): `channels` input planes of
+/// `height` x `width`, `outs` output planes of `out_height` x `out_width`, a square kernel of side
+/// `kernel`, zero padding `padding`; the weight is [outs, channels, kernel, kernel].
+typedef struct {
+    int channels, height, width, outs, kernel, padding, out_height, out_width;
+} ck_narrow_shape;
+
+/// Samples [sample_begin, sample_end) of the output y (NCHW, overwritten) from x, plus `bias`
+/// (NULL for none); `plane` is scratch of (height + 2 padding) x (width + 2 padding) floats.
+void ck_narrow_conv_forward(const ck_narrow_shape *shape, const float *x, const float *w, const float *bias, float *y,
+                            float *plane, long sample_begin, long sample_end);
+
+/// Samples [sample_begin, sample_end) of the input gradient dx (overwritten) from the output
+/// gradient dy; `plane` as for the forward.
+void ck_narrow_conv_input_gradient(const ck_narrow_shape *shape, const float *dy, const float *w, float *dx, float *plane,
+                                   long sample_begin, long sample_end);
+
+/// Adds to the weight gradient dw the share of input channels [channel_begin, channel_end),
+/// over `samples` samples of x and dy; `plane` as for the forward.
+void ck_narrow_conv_weight_gradient(const ck_narrow_shape *shape, long samples, const float *x, const float *dy, float *dw,
+                                    float *plane, int channel_begin, int channel_end);
+
 /// True when the processor has AVX2 and FMA (`ck_winograd_multiply`'s vector kernel).
 bool ck_has_avx2_fma(void);
 
