@@ -8,7 +8,9 @@ import Foundation
 public final class MetricsLog {
     /// The fixed columns, in order; evaluation columns follow them when a run evaluates, then
     /// `elapsedColumn` in a run with a time budget, and `healthColumn` comes last.
-    public static let header = "step,epoch,loss_d,loss_g,d_x,d_g_z1,d_g_z2,images_per_s,data_wait_fraction"
+    public static let header = (["step", "epoch"] + stepMetricColumns + ["images_per_s", "data_wait_fraction"]).joined(separator: ",")
+    /// The columns of a step's `StepMetrics`, in `append`'s order: loss D, loss G, D(x), D(G(z)) before and after D's update.
+    public static let stepMetricColumns = ["loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2"]
     /// The fixed columns after `step`, as `append` names its values.
     private static let fixedValueColumns = header.split(separator: ",").dropFirst().map(String.init)
     /// Where the log is written (`metrics.csv` in the run folder).
@@ -92,6 +94,13 @@ public final class MetricsLog {
             guard fields.count == header.count, let rowStep = Int(fields[0]), rowStep <= step else { return nil }
             return (rowStep, Dictionary(zip(header, fields), uniquingKeysWith: { first, _ in first }))
         }
+    }
+
+    /// The step metrics of a row that `rows` read, or nil when one of them is missing or not a number.
+    public static func stepMetrics(_ fields: [String: Substring]) -> StepMetrics? {
+        let values = stepMetricColumns.compactMap { fields[$0].flatMap { Float($0) } }
+        guard values.count == stepMetricColumns.count else { return nil }
+        return StepMetrics(lossD: values[0], lossG: values[1], dReal: values[2], dFakeBefore: values[3], dFakeAfter: values[4])
     }
 
     /// Makes the rows appended so far durable (before a checkpoint that they cover is written).

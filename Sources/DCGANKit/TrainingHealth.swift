@@ -90,9 +90,7 @@ public struct TrainingHealth: Sendable {
     public mutating func resume(fromLog csv: String, upTo step: Int) {
         let rows = MetricsLog.rows(csv: csv, upTo: step)
         for row in rows.suffix(window) {
-            let values = ["loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2"].compactMap { row.fields[$0].flatMap { Float($0) } }
-            guard values.count == 5 else { continue }
-            _ = observe(StepMetrics(lossD: values[0], lossG: values[1], dReal: values[2], dFakeBefore: values[3], dFakeAfter: values[4]))
+            if let metrics = MetricsLog.stepMetrics(row.fields) { _ = observe(metrics) }
         }
         if rows.last?.fields[MetricsLog.healthColumn]?.split(separator: "+").contains("collapse") == true {
             var changes: [HealthChange] = []

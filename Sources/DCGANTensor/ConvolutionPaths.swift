@@ -48,8 +48,8 @@ struct ConvolutionPathPolicy: Sendable, Equatable {
     /// 10-30% slower).
     func winogradTile(inChannels: Int, outChannels: Int) -> Int {
         if let winogradForcedTile { return winogradForcedTile }
-        let (inPadded, outPadded) = ((inChannels + 7) / 8 * 8, (outChannels + 15) / 16 * 16)
-        let weightBytes = 100 * inPadded * outPadded * MemoryLayout<Float>.size
+        let padded = Winograd.paddedChannels(in: inChannels, out: outChannels)
+        let weightBytes = 100 * padded.in * padded.out * MemoryLayout<Float>.size
         return weightBytes <= winogradLargeTileWeightBytes ? 4 : 2
     }
 

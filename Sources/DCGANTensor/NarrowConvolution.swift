@@ -38,7 +38,7 @@ enum NarrowConvolution {
         var s = shape(input: input, weight: weight, geometry: g, outHeight: outputGradient.shape[2],
                       outWidth: outputGradient.shape[3])
         let (planes, size) = planes(s, workspace: workspace)
-        let n = input.shape[0], positions = outputGradient.count / max(n * Int(s.outs), 1)
+        let n = input.shape[0], positions = Int(s.out_height * s.out_width)
         let shared = UncheckedSendable((input.pointer, weight.pointer, outputGradient.pointer, planes))
         if let dx = inputGradient {
             let target = UncheckedSendable(dx.pointer)

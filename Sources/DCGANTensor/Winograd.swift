@@ -19,6 +19,12 @@ enum Winograd {
     /// True for the geometry the transforms are written for (`ConvGeometry.isDCGANStep`).
     static func fits(_ g: ConvGeometry) -> Bool { g.isDCGANStep }
 
+    /// Channel counts as the kernels pad them: input channels to blocks of eight (one AVX2
+    /// vector), output channels to panels of 16 (the product kernel's columns).
+    static func paddedChannels(in inChannels: Int, out outChannels: Int) -> (in: Int, out: Int) {
+        ((inChannels + 7) / 8 * 8, (outChannels + 15) / 16 * 16)
+    }
+
     /// The C kernels' description of `samples` images.
     static func shape(transposed: Bool, tile: Int, samples: Int, inChannels: Int, height: Int, width: Int,
                       outChannels: Int, outHeight: Int, outWidth: Int) -> ck_winograd_shape {
@@ -27,11 +33,12 @@ enum Winograd {
         let (span, step) = transposed ? (2 * tile, tile) : (tile, 2 * tile)
         let side = step + 2
         let tilesY = (outHeight + span - 1) / span, tilesX = (outWidth + span - 1) / span
+        let padded = paddedChannels(in: inChannels, out: outChannels)
         return ck_winograd_shape(samples: Int32(samples), in_channels: Int32(inChannels), out_channels: Int32(outChannels),
                                  height: Int32(height), width: Int32(width), out_height: Int32(outHeight),
                                  out_width: Int32(outWidth), tiles_y: Int32(tilesY), tiles_x: Int32(tilesX),
-                                 transposed: transposed ? 1 : 0, tile: Int32(tile), in_padded: Int32((inChannels + 7) / 8 * 8),
-                                 out_padded: Int32((outChannels + 15) / 16 * 16),
+                                 transposed: transposed ? 1 : 0, tile: Int32(tile), in_padded: Int32(padded.in),
+                                 out_padded: Int32(padded.out),
                                  patch_height: Int32(tilesY * step + side - step), patch_width: Int32(tilesX * step + side - step),
                                  input_plane: 0, product_plane: 0)
     }
@@ -265,7 +272,8 @@ public enum WinogradFootprint {
             let points = Double(4 * (tile + 1) * (tile + 1))
             // The largest block: the large-weight blocks or the weight gradient's, a quarter as many tiles of four.
             let blockTiles = Double(max(192, policy.winogradGradientBlockTiles) * 4 / (tile * tile))
-            let (inPadded, outPadded) = (Double((from + 7) / 8 * 8), Double((to + 15) / 16 * 16))
+            let padded = Winograd.paddedChannels(in: from, out: to)
+            let (inPadded, outPadded) = (Double(padded.in), Double(padded.out))
             let weight = points * (inPadded * outPadded + 16)
             return weight + Double(policy.winogradBudget)
                 + threads * points * blockTiles * (inPadded + outPadded)
