@@ -311,11 +311,13 @@ struct GrowingBuffer {
     private var storage: UnsafeMutablePointer<Float>?
     private var capacity = 0
 
-    /// At least `count` floats; zeros when newly grown, else what the last user left.
+    /// At least `count` floats on a cache-line boundary (the weight transform's stores past the
+    /// caches need whole aligned vectors); zeros when newly grown, else what the last user left.
     mutating func get(_ count: Int) -> UnsafeMutablePointer<Float> {
         if let storage, count <= capacity { return storage }
         storage?.deallocate()
-        let fresh = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
         fresh.initialize(repeating: 0, count: count)
         (storage, capacity) = (fresh, count)
         return fresh

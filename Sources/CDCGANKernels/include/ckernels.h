@@ -67,7 +67,7 @@ static inline long ck_winograd_weight_plane(const ck_winograd_shape *shape) {
 
 /// Panels [panel_begin, panel_end) of the transformed weight, zero for padded channels: for each
 /// of the points (`ck_winograd_weight_plane` apart), panels of 16 output channels,
-/// [out_padded / 16][in_padded][16].
+/// [out_padded / 16][in_padded][16]; `u` on a 64-byte boundary (written with non-temporal stores).
 void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, float *u, int panel_begin, int panel_end);
 
 /// Items [item_begin, item_end) of the blocked input, an item being one sample's block of eight
