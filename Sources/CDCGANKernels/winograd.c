@@ -196,7 +196,7 @@ INLINE int point_index(const int tile, int py, int px, int r, int c) {
 // planes, and stores that first read each line in took 30-45% longer (measured on Zen 3 for the
 // 128- and 256-channel layers; the products read it back from memory no slower).
 INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin,
-                              int panel_end, const int tile) {
+                              int panel_end, const int tile, const int merged) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
     const long plane = ck_winograd_weight_plane(g);
     // From one output channel's kernel to the next: [in, out, 4, 4] or [out, in, 4, 4].
@@ -215,7 +215,8 @@ INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, f
                 transpose8(k[half]);
                 transpose8(k[half] + 8);
             }
-            float *row = u + ((long)panel * g->in_padded + i) * 16;
+            const int depth = ck_winograd_depth(g);
+            float *row = u + ((long)panel * depth + i) * 16;
             for (int py = 0; py < 2; py++) {
                 for (int px = 0; px < 2; px++) {
                     // G k G^T: this phase pair's 2 x 2 taps to (T + 1)^2 points, columns first.
@@ -232,7 +233,9 @@ INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, f
                             weight_1d(tile, pair, values[half]);
                         }
                         for (int c = 0; c <= tile; c++) {
-                            float *target = row + point_index(tile, py, px, r, c) * plane;
+                            // Merged, the phase pair's place in the depth and the point's within the pair.
+                            float *target = merged ? row + (py * 2 + px) * g->in_padded * 16 + (r * (tile + 1) + c) * plane
+                                                   : row + point_index(tile, py, px, r, c) * plane;
                             __builtin_nontemporal_store(values[0][c], (lanes32 *)target);
                             __builtin_nontemporal_store(values[1][c], (lanes32 *)(target + 8));
                         }
@@ -249,10 +252,16 @@ INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, f
 
 CLONES
 void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin, int panel_end) {
-    if (g->tile == 4) {
-        transform_weights(g, weight, u, panel_begin, panel_end, 4);
+    if (g->merged) {
+        if (g->tile == 4) {
+            transform_weights(g, weight, u, panel_begin, panel_end, 4, 1);
+        } else {
+            transform_weights(g, weight, u, panel_begin, panel_end, 2, 1);
+        }
+    } else if (g->tile == 4) {
+        transform_weights(g, weight, u, panel_begin, panel_end, 4, 0);
     } else {
-        transform_weights(g, weight, u, panel_begin, panel_end, 2);
+        transform_weights(g, weight, u, panel_begin, panel_end, 2, 0);
     }
 }
 
@@ -296,7 +305,7 @@ void ck_winograd_block_input(const ck_winograd_shape *g, const float *input, flo
 }
 
 INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
-                            int block_begin, int block_end, const int tile, const int transposed) {
+                            int block_begin, int block_end, const int tile, const int transposed, const int merged) {
     const int blocks = g->in_padded / 8, ph = g->patch_height, pw = g->patch_width;
     // Tiles start T (ConvTranspose2d) or 2T (Conv2d) inputs apart and read a patch two wider.
     const int step = transposed ? tile : 2 * tile, side = step + 2, points = tile + 1;
@@ -316,13 +325,16 @@ INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, fl
                     for (int r = 0; r < points; r++) mixed[py * points + r][b] = values[r];
                 }
             }
-            float *target = v + (t - tile_begin) * g->in_padded + block * 8;
+            float *target = v + (t - tile_begin) * ck_winograd_depth(g) + block * 8;
             for (int r = 0; r < 2 * points; r++) {
                 for (int px = 0; px < 2; px++) {
                     lanes d[5], values[5];
                     for (int j = 0; j < points; j++) d[j] = mixed[r][patch_row(transposed, px, j)];
                     input_1d(tile, d, values);
-                    float *point = target + (long)(r * 2 * points + px * points) * plane;
+                    // Row r is row r % points of phase row r / points; merged, the phase pair's
+                    // channels sit side by side in the depth.
+                    float *point = merged ? target + (long)(r % points) * points * plane + ((r / points) * 2 + px) * g->in_padded
+                                          : target + (long)(r * 2 * points + px * points) * plane;
                     for (int c = 0; c < points; c++) *(lanes *)(point + c * plane) = values[c];
                 }
             }
@@ -335,14 +347,18 @@ void ck_winograd_input(const ck_winograd_shape *g, const float *blocked, float *
                        int block_begin, int block_end) {
     if (g->tile == 4) {
         if (g->transposed) {
-            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 1);
+            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 1, 0);
+        } else if (g->merged) {
+            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 0, 1);
         } else {
-            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 0);
+            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 0, 0);
         }
     } else if (g->transposed) {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 1);
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 1, 0);
+    } else if (g->merged) {
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 0, 1);
     } else {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 0);
+        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 0, 0);
     }
 }
 
@@ -353,14 +369,20 @@ typedef lanes rows8[8][8];
 // Adds the outputs of one tile for eight output channels, from its products (planes `plane`
 // apart from `source`), into out at column `column`: 2T x 2T for ConvTranspose2d (phase
 // (py, px) at (2a + py, 2e + px)), T x T for Conv2d (every phase pair adds into all of them).
-INLINE void tile_outputs(const float *source, long plane, rows8 out, int column, const int tile, const int transposed) {
-    for (int py = 0; py < 2; py++) {
-        for (int px = 0; px < 2; px++) {
+INLINE void tile_outputs(const float *source, long plane, rows8 out, int column, const int tile, const int transposed,
+                         const int merged) {
+    // Merged products already hold the four phase pairs' sum.
+    const int phases = merged ? 1 : 2;
+    for (int py = 0; py < phases; py++) {
+        for (int px = 0; px < phases; px++) {
             // A^T along the rows of each column of products, then along the columns.
             lanes partial[5][4];
             for (int j = 0; j <= tile; j++) {
                 lanes m[5], y[4];
-                for (int i = 0; i <= tile; i++) m[i] = *(const lanes *)(source + (long)point_index(tile, py, px, i, j) * plane);
+                for (int i = 0; i <= tile; i++) {
+                    const int index = merged ? i * (tile + 1) + j : point_index(tile, py, px, i, j);
+                    m[i] = *(const lanes *)(source + (long)index * plane);
+                }
                 output_1d(tile, m, y);
                 for (int a = 0; a < tile; a++) partial[j][a] = y[a];
             }
@@ -387,7 +409,7 @@ INLINE void tile_outputs(const float *source, long plane, rows8 out, int column,
 typedef int mask __attribute__((vector_size(32), aligned(4)));
 
 INLINE void transform_output(const ck_winograd_shape *g, const float *m, const ck_epilogue *epilogue, float *output,
-                             long tile_begin, long tile_end, const int tile, const int transposed) {
+                             long tile_begin, long tile_end, const int tile, const int transposed, const int merged) {
     const int blocks = g->out_padded / 8, span = transposed ? 2 * tile : tile;
     const long per_sample = (long)g->tiles_y * g->tiles_x, plane = g->product_plane;
     const long image = (long)g->out_height * g->out_width;
@@ -411,7 +433,7 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const c
                 for (int x = 0; x < 8; x++) out[a][x] = start;
             }
             for (int k = 0; k < tiles; k++) {
-                tile_outputs(m + (t + k - tile_begin) * g->out_padded + block * 8, plane, out, k * span, tile, transposed);
+                tile_outputs(m + (t + k - tile_begin) * g->out_padded + block * 8, plane, out, k * span, tile, transposed, merged);
             }
             for (int a = 0; a < span && (epilogue->scale || epilogue->activation >= 0); a++) {
                 for (int x = 0; x < tiles * span; x++) {
@@ -450,14 +472,18 @@ void ck_winograd_output(const ck_winograd_shape *g, const float *m, const ck_epi
                         long tile_begin, long tile_end) {
     if (g->tile == 4) {
         if (g->transposed) {
-            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 1);
+            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 1, 0);
+        } else if (g->merged) {
+            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 0, 1);
         } else {
-            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 0);
+            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 0, 0);
         }
     } else if (g->transposed) {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 1);
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 1, 0);
+    } else if (g->merged) {
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 0, 1);
     } else {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 0);
+        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 0, 0);
     }
 }
 

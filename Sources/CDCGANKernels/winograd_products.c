@@ -1,5 +1,5 @@
-// The matrix products of a block of Winograd tiles (winograd.c): for each point p,
-// m[p] (rows x out_padded) = v[p] (rows x in_padded) * u[p] (in_padded x out_padded).
+// The matrix products of a block of Winograd tiles (winograd.c): for each product p,
+// m[p] (rows x out_padded) = v[p] (rows x depth) * u[p] (depth x out_padded).
 //
 // A register-blocked kernel of our own rather than a library call: the products are small and
 // many (36 or 100 per block of a few dozen tiles, so that the block stays in the core's L2 cache), and
@@ -107,10 +107,10 @@ static void multiply(int rows, int panels, int depth, operand a, const float *b,
 void ck_winograd_multiply(const ck_winograd_shape *g, int rows, const float *v, long v_plane, const float *u,
                           float *m, long m_plane, bool vector) {
     const long u_plane = ck_winograd_weight_plane(g);
-    const int points = ck_winograd_points(g);
-    for (int p = 0; p < points; p++) {
-        const operand a = {v + p * v_plane, g->in_padded, 1};
-        multiply(rows, g->out_padded / 16, g->in_padded, a, u + p * u_plane, m + p * m_plane, g->out_padded, false, vector);
+    const int products = ck_winograd_products(g), depth = ck_winograd_depth(g);
+    for (int p = 0; p < products; p++) {
+        const operand a = {v + p * v_plane, depth, 1};
+        multiply(rows, g->out_padded / 16, depth, a, u + p * u_plane, m + p * m_plane, g->out_padded, false, vector);
     }
 }
 

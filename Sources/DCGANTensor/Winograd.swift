@@ -25,9 +25,10 @@ enum Winograd {
         ((inChannels + 7) / 8 * 8, (outChannels + 15) / 16 * 16)
     }
 
-    /// The C kernels' description of `samples` images.
-    static func shape(transposed: Bool, tile: Int, samples: Int, inChannels: Int, height: Int, width: Int,
-                      outChannels: Int, outHeight: Int, outWidth: Int) -> ck_winograd_shape {
+    /// The C kernels' description of `samples` images; `merged` (Conv2d's forward only) sums the
+    /// four phase pairs in each product (`ck_winograd_shape`).
+    static func shape(transposed: Bool, merged: Bool = false, tile: Int, samples: Int, inChannels: Int, height: Int,
+                      width: Int, outChannels: Int, outHeight: Int, outWidth: Int) -> ck_winograd_shape {
         // Tiles are T x T positions of the small side: ConvTranspose2d's input covers 2T output
         // rows per tile, Conv2d's output T; a tile reads a patch of T + 2 (2T + 2) rows, T (2T) apart.
         let (span, step) = transposed ? (2 * tile, tile) : (tile, 2 * tile)
@@ -37,7 +38,8 @@ enum Winograd {
         return ck_winograd_shape(samples: Int32(samples), in_channels: Int32(inChannels), out_channels: Int32(outChannels),
                                  height: Int32(height), width: Int32(width), out_height: Int32(outHeight),
                                  out_width: Int32(outWidth), tiles_y: Int32(tilesY), tiles_x: Int32(tilesX),
-                                 transposed: transposed ? 1 : 0, tile: Int32(tile), in_padded: Int32(padded.in),
+                                 transposed: transposed ? 1 : 0, tile: Int32(tile), merged: merged ? 1 : 0,
+                                 in_padded: Int32(padded.in),
                                  out_padded: Int32(padded.out),
                                  patch_height: Int32(tilesY * step + side - step), patch_width: Int32(tilesX * step + side - step),
                                  input_plane: 0, product_plane: 0)
@@ -51,13 +53,13 @@ enum Winograd {
     /// to 192 (measured on Zen 3: 59-63 ms per pass of that layer at batch 64 with the small
     /// blocks, 30-34 with blocks of 128).
     static func tilesPerBlock(_ g: ck_winograd_shape, tiles: Int, cacheBytes: Int, weightBytes: Int) -> Int {
-        let (inPadded, outPadded) = (Int(g.in_padded), Int(g.out_padded))
-        let points = withUnsafePointer(to: g) { Int(ck_winograd_points($0)) }
-        if points * inPadded * outPadded * MemoryLayout<Float>.size > weightBytes {
+        let (depth, outPadded) = withUnsafePointer(to: g) { (Int(ck_winograd_depth($0)), Int($0.pointee.out_padded)) }
+        let products = withUnsafePointer(to: g) { Int(ck_winograd_products($0)) }
+        if products * depth * outPadded * MemoryLayout<Float>.size > weightBytes {
             let share = (tiles + Parallelism.threadCount - 1) / Parallelism.threadCount
             return min(192, (share + 5) / 6 * 6)
         }
-        let bytesPerTile = points * (inPadded + outPadded) * MemoryLayout<Float>.size
+        let bytesPerTile = products * (depth + outPadded) * MemoryLayout<Float>.size
         return min(96, max(6, cacheBytes / bytesPerTile / 6 * 6))
     }
 
@@ -69,25 +71,30 @@ enum Winograd {
         let one: ck_winograd_shape
         let chunk, tilesPerSample, blockTiles, blockedPerSample: Int
 
-        init(transposed: Bool, samples: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, outHeight: Int,
-             outWidth: Int, policy: ConvolutionPathPolicy, blockTiles: (ck_winograd_shape, Int) -> Int) {
+        let merged: Bool
+
+        init(transposed: Bool, merged: Bool = false, samples: Int, inChannels: Int, height: Int, width: Int, outChannels: Int,
+             outHeight: Int, outWidth: Int, policy: ConvolutionPathPolicy, blockTiles: (ck_winograd_shape, Int) -> Int) {
             (self.transposed, self.samples, self.inChannels, self.height, self.width) = (transposed, samples, inChannels, height, width)
+            self.merged = merged
             (self.outChannels, self.outHeight, self.outWidth) = (outChannels, outHeight, outWidth)
             let tile = policy.winogradTile(inChannels: inChannels, outChannels: outChannels)
-            one = Winograd.shape(transposed: transposed, tile: tile, samples: 1, inChannels: inChannels, height: height, width: width,
-                                 outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
+            one = Winograd.shape(transposed: transposed, merged: merged, tile: tile, samples: 1, inChannels: inChannels,
+                                 height: height, width: width, outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
             blockedPerSample = Int(one.in_padded) * Int(one.patch_height) * Int(one.patch_width)
             chunk = samplesPerChunk(total: samples, columnFloatsPerSample: blockedPerSample, budget: policy.winogradBudget)
             tilesPerSample = Int(one.tiles_y) * Int(one.tiles_x)
             self.blockTiles = blockTiles(one, chunk * tilesPerSample)
         }
 
-        /// Transformed points per tile, and so matrix products per tile.
-        var points: Int { withUnsafePointer(to: one) { Int(ck_winograd_points($0)) } }
+        /// Matrix products per tile, and so planes of the transformed input, weight and products.
+        var products: Int { withUnsafePointer(to: one) { Int(ck_winograd_products($0)) } }
         var inPadded: Int { Int(one.in_padded) }
         var outPadded: Int { Int(one.out_padded) }
-        /// Floats from one point's transformed input (or products) to the next, per block.
-        var inputPlane: Int { blockTiles * inPadded + 16 }
+        /// The products' depth: the padded input channels, four times as many merged.
+        var depth: Int { withUnsafePointer(to: one) { Int(ck_winograd_depth($0)) } }
+        /// Floats from one product's transformed input (or products) to the next, per block.
+        var inputPlane: Int { blockTiles * depth + 16 }
         var productPlane: Int { blockTiles * outPadded + 16 }
         var weightPlane: Int { withUnsafePointer(to: one) { ck_winograd_weight_plane($0) } }
         var path: ConvolutionPath { .winograd(samples: chunk, chunks: chunkCount(samples, chunk), tile: Int(one.tile)) }
@@ -117,8 +124,9 @@ enum Winograd {
             let shared = UncheckedSendable((input, blocked))
             for start in stride(from: 0, to: samples, by: chunk) {
                 let count = min(chunk, samples - start)
-                var part = Winograd.shape(transposed: transposed, tile: Int(one.tile), samples: count, inChannels: inChannels, height: height,
-                                          width: width, outChannels: outChannels, outHeight: outHeight, outWidth: outWidth)
+                var part = Winograd.shape(transposed: transposed, merged: merged, tile: Int(one.tile), samples: count,
+                                          inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                                          outHeight: outHeight, outWidth: outWidth)
                 (part.input_plane, part.product_plane) = (inputPlane, productPlane)
                 Parallelism.forEachChunk(count * inPadded / 8, costPerItem: 8 * height * width) { items in
                     withUnsafePointer(to: part) {
@@ -157,17 +165,18 @@ enum Winograd {
                          output: UnsafeMutablePointer<Float>, outChannels: Int, outHeight: Int, outWidth: Int,
                          workspace: ConvWorkspace) -> ConvolutionPath {
         let policy = workspace.policy
-        let plan = Plan(transposed: transposed, samples: n, inChannels: inChannels, height: height, width: width,
-                        outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) {
+        // Conv2d's phase pairs add into the same outputs: one product for the four (`ck_winograd_shape`).
+        let plan = Plan(transposed: transposed, merged: !transposed, samples: n, inChannels: inChannels, height: height,
+                        width: width, outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) {
             tilesPerBlock($0, tiles: $1, cacheBytes: policy.winogradBlockBytes, weightBytes: policy.winogradWeightBytes)
         }
         let vector = policy.usesWinogradVectorKernel
         WinogradScratch.shared.withBuffers { scratch in
-            let u = scratch.weights.get(plan.points * plan.weightPlane)
+            let u = scratch.weights.get(plan.products * plan.weightPlane)
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
-            let threads = scratch.threadBuffers(inputFloats: plan.points * plan.inputPlane, productFloats: plan.points * plan.productPlane)
+            let threads = scratch.threadBuffers(inputFloats: plan.products * plan.inputPlane, productFloats: plan.products * plan.productPlane)
             let shared = UncheckedSendable((weight, u, threads, epilogue, output, blocked))
-            Parallelism.forEachChunk(plan.outPadded / 16, costPerItem: 16 * plan.inPadded * plan.points) { range in
+            Parallelism.forEachChunk(plan.outPadded / 16, costPerItem: 16 * plan.depth * plan.products) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weights($0, shared.value.0, shared.value.1, Int32(range.lowerBound), Int32(range.upperBound))
                 }
@@ -218,8 +227,8 @@ enum Winograd {
         let parts = splitsInput ? plan.inPadded / 8 : plan.outPadded / 16
         WinogradScratch.shared.withBuffers { scratch in
             let blocked = scratch.blocked.get(plan.chunk * plan.blockedPerSample)
-            let threads = scratch.threadBuffers(inputFloats: plan.points * plan.inputPlane, productFloats: plan.points * plan.productPlane)
-            let gradient = scratch.weights.get(plan.points * plan.weightPlane)
+            let threads = scratch.threadBuffers(inputFloats: plan.products * plan.inputPlane, productFloats: plan.products * plan.productPlane)
+            let gradient = scratch.weights.get(plan.products * plan.weightPlane)
             let shared = UncheckedSendable((threads, gradient, blocked, outputGradient, weightGradient))
             let outputSize = outChannels * outHeight * outWidth
             plan.forEachChunk(input: input, blocked: blocked) { g, start, tiles in
@@ -242,7 +251,7 @@ enum Winograd {
                     }
                 }
             }
-            Parallelism.forEachChunk(inChannels, costPerItem: plan.points * outChannels) { range in
+            Parallelism.forEachChunk(inChannels, costPerItem: plan.products * outChannels) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weight_gradient($0, shared.value.1, shared.value.4, Int32(range.lowerBound), Int32(range.upperBound))
                 }

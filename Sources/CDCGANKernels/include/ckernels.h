@@ -48,26 +48,44 @@ void ck_fold(const float *columns, const ck_patch_shape *shape, float *image, in
 /// (`out_padded`); the blocked input is [samples][in_padded / 8][patch_height][patch_width][8]
 /// with the image at (1, 1); point p's plane of the transformed input starts at p * input_plane
 /// and of the products at p * product_plane (a pad keeps the planes off the same cache sets).
+///
+/// `merged` (Conv2d's forward only, `transposed` 0): the four phase pairs of a Conv2d tile all
+/// add into the same outputs through the same output transform, so their products are summed
+/// as one: a product per point of a phase pair ((tile + 1)^2 of them) over four times the
+/// channels, the phase pairs side by side in its depth (`ck_winograd_depth`).
 typedef struct {
     int samples, in_channels, out_channels, height, width, out_height, out_width, tiles_y, tiles_x, transposed, tile;
+    int merged;
     int in_padded, out_padded, patch_height, patch_width;
     long input_plane, product_plane;
 } ck_winograd_shape;
 
-/// Transformed points per tile, and so matrix products: (2 tile + 2)^2, 36 or 100.
+/// Transformed points per tile: (2 tile + 2)^2, 36 or 100.
 static inline int ck_winograd_points(const ck_winograd_shape *shape) {
     return 4 * (shape->tile + 1) * (shape->tile + 1);
 }
 
-/// Floats from one point's transformed weight to the next: a cache line more than its panels
+/// Matrix products per tile, one per plane of the transformed input, weight and products: one
+/// per point, or with `merged` one per point of a phase pair.
+static inline int ck_winograd_products(const ck_winograd_shape *shape) {
+    return shape->merged ? (shape->tile + 1) * (shape->tile + 1) : ck_winograd_points(shape);
+}
+
+/// The products' depth, the floats of a tile's row of the transformed input: the padded input
+/// channels, times four with `merged`.
+static inline int ck_winograd_depth(const ck_winograd_shape *shape) {
+    return shape->merged ? 4 * shape->in_padded : shape->in_padded;
+}
+
+/// Floats from one product's transformed weight to the next: a cache line more than its panels
 /// take, since planes a power of two apart would share the same cache sets.
 static inline long ck_winograd_weight_plane(const ck_winograd_shape *shape) {
-    return (long)shape->in_padded * shape->out_padded + 16;
+    return (long)ck_winograd_depth(shape) * shape->out_padded + 16;
 }
 
 /// Panels [panel_begin, panel_end) of the transformed weight, zero for padded channels: for each
-/// of the points (`ck_winograd_weight_plane` apart), panels of 16 output channels,
-/// [out_padded / 16][in_padded][16]; `u` on a 64-byte boundary (written with non-temporal stores).
+/// of the products (`ck_winograd_weight_plane` apart), panels of 16 output channels,
+/// [out_padded / 16][depth][16]; `u` on a 64-byte boundary (written with non-temporal stores).
 void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, float *u, int panel_begin, int panel_end);
 
 /// Items [item_begin, item_end) of the blocked input, an item being one sample's block of eight
@@ -75,7 +93,7 @@ void ck_winograd_weights(const ck_winograd_shape *shape, const float *weight, fl
 void ck_winograd_block_input(const ck_winograd_shape *shape, const float *input, float *blocked, long item_begin,
                              long item_end);
 
-/// Tiles [tile_begin, tile_end) of the transformed input v [points][tile - tile_begin][in_padded], its
+/// Tiles [tile_begin, tile_end) of the transformed input v [products][tile - tile_begin][depth], its
 /// blocks of eight channels [block_begin, block_end).
 void ck_winograd_input(const ck_winograd_shape *shape, const float *blocked, float *v, long tile_begin, long tile_end,
                        int block_begin, int block_end);
@@ -91,7 +109,7 @@ typedef struct {
 } ck_epilogue;
 
 /// The output (NCHW, overwritten) of tiles [tile_begin, tile_end) from the products
-/// m [points][tile - tile_begin][out_padded], through `epilogue`.
+/// m [products][tile - tile_begin][out_padded], through `epilogue`.
 void ck_winograd_output(const ck_winograd_shape *shape, const float *m, const ck_epilogue *epilogue, float *output,
                         long tile_begin, long tile_end);
 
@@ -125,7 +143,7 @@ void ck_narrow_conv_weight_gradient(const ck_narrow_shape *shape, long samples, 
 /// True when the processor has AVX2 and FMA (`ck_winograd_multiply`'s vector kernel).
 bool ck_has_avx2_fma(void);
 
-/// For each of the points p: m[p] (rows x out_padded) = v[p] (rows x in_padded) * u[p] (the
+/// For each of the products p: m[p] (rows x out_padded) = v[p] (rows x depth) * u[p] (the
 /// panels of `ck_winograd_weights`), planes v_plane and m_plane apart; `rows` a multiple of 6.
 /// `vector` picks the AVX2 kernel (only where `ck_has_avx2_fma()`), else plain C.
 void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float *v, long v_plane, const float *u,
@@ -135,7 +153,7 @@ void ck_winograd_multiply(const ck_winograd_shape *shape, int rows, const float 
 /// = v[p]^T * dm[p] (+= with `accumulate`) over `tiles` tiles, for the input channels (rows)
 /// [row_begin, row_end) and the panels of 16 output channels [panel_begin, panel_end): v as
 /// `ck_winograd_input` writes it (planes v_plane apart), dm in panels, [out_padded / 16][tiles][16]
-/// (planes dm_plane apart).
+/// (planes dm_plane apart). The weight gradient's shapes are never `merged`.
 void ck_winograd_multiply_gradient(const ck_winograd_shape *shape, int tiles, const float *v, long v_plane,
                                    const float *dm, long dm_plane, float *du, int row_begin, int row_end,
                                    int panel_begin, int panel_end, bool accumulate, bool vector);
