@@ -193,8 +193,8 @@ INLINE int point_index(const int tile, int py, int px, int r, int c) {
 // are loaded as rows and transposed, so that each tap is a vector over eight output channels,
 // and each point's 16 floats of the panel (one cache line) are written at once, past the caches:
 // the transformed weight is 2.25 or 6.25 times the weight's size and spread over 36 or 100
-// planes, and stores that first read each line in took 30-45% longer (measured on Zen 3 for the
-// 128- and 256-channel layers; the products read it back from memory no slower).
+// planes; stores that first read each line in, and left it in the last-level cache over the
+// other layers' data, took twice the share of the profile (docs/PERFORMANCE.md, Zen 3).
 INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin,
                               int panel_end, const int tile, const int merged) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
