@@ -492,7 +492,7 @@ void ck_winograd_output(const ck_winograd_shape *g, const float *m, const ck_epi
 // in runs as in the output transform, the rows of eight read and transposed in registers.
 INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
                                       long tile_begin, long tile_end, int block_begin, int block_end,
-                                      const int tile, const int transposed) {
+                                      const int tile, const int transposed, const int merged) {
     const long per_sample = (long)g->tiles_y * g->tiles_x, image = (long)g->out_height * g->out_width;
     const long tiles_in_block = tile_end - tile_begin;
     const int span = transposed ? 2 * tile : tile;
@@ -524,8 +524,10 @@ INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *d
                 // Panel block / 2, row t + k, lanes (block % 2) * 8 ...
                 float *target = dm + ((long)(block / 2) * tiles_in_block + (t + k - tile_begin)) * 16 + (block % 2) * 8;
                 const int column = k * span;
-                for (int py = 0; py < 2; py++) {
-                    for (int px = 0; px < 2; px++) {
+                // Conv2d's four phase pairs read the same output gradients: merged, once.
+                const int phases = merged ? 1 : 2;
+                for (int py = 0; py < phases; py++) {
+                    for (int px = 0; px < phases; px++) {
                         // This phase pair's T x T output gradients, A along the rows, then the columns.
                         lanes partial[4][5];
                         for (int a = 0; a < tile; a++) {
@@ -537,7 +539,10 @@ INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *d
                             lanes q[4], values[5];
                             for (int a = 0; a < tile; a++) q[a] = partial[a][j];
                             output_adjoint_1d(tile, q, values);
-                            for (int i = 0; i <= tile; i++) *(lanes *)(target + point_index(tile, py, px, i, j) * dm_plane) = values[i];
+                            for (int i = 0; i <= tile; i++) {
+                                const int index = merged ? i * (tile + 1) + j : point_index(tile, py, px, i, j);
+                                *(lanes *)(target + index * dm_plane) = values[i];
+                            }
                         }
                     }
                 }
@@ -552,21 +557,25 @@ void ck_winograd_output_gradient(const ck_winograd_shape *g, const float *dy, fl
                                  long tile_begin, long tile_end, int block_begin, int block_end) {
     if (g->tile == 4) {
         if (g->transposed) {
-            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 1);
+            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 1, 0);
+        } else if (g->merged) {
+            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 0, 1);
         } else {
-            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 0);
+            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 0, 0);
         }
     } else if (g->transposed) {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 1);
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 1, 0);
+    } else if (g->merged) {
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 0, 1);
     } else {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 0);
+        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 0, 0);
     }
 }
 
 // The adjoint of the weight transform: a phase pair's taps get G^T du G, for eight output
 // channels at a time (du keeps them innermost); the taps are then added channel by channel.
 INLINE void transform_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
-                                      int in_end, const int tile) {
+                                      int in_end, const int tile, const int merged) {
     const int (*taps)[2] = g->transposed ? up_taps : down_taps;
     const long plane = ck_winograd_weight_plane(g);
     for (int i = in_begin; i < in_end; i++) {
@@ -578,7 +587,12 @@ INLINE void transform_weight_gradient(const ck_winograd_shape *g, const float *d
                     lanes rows[2][5];
                     for (int r = 0; r <= tile; r++) {
                         lanes q[5];
-                        for (int c = 0; c <= tile; c++) q[c] = *(const lanes *)(source + point_index(tile, py, px, r, c) * plane);
+                        for (int c = 0; c <= tile; c++) {
+                            // Merged, the phase pair's rows of the depth, at the point's product.
+                            const long at = merged ? (long)(py * 2 + px) * g->in_padded * g->out_padded + (r * (tile + 1) + c) * plane
+                                                   : point_index(tile, py, px, r, c) * plane;
+                            q[c] = *(const lanes *)(source + at);
+                        }
                         weight_adjoint_1d(tile, q, &rows[0][r], &rows[1][r]);
                     }
                     for (int c = 0; c < 2; c++) {
@@ -598,9 +612,15 @@ INLINE void transform_weight_gradient(const ck_winograd_shape *g, const float *d
 CLONES
 void ck_winograd_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
                                  int in_end) {
-    if (g->tile == 4) {
-        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 4);
+    if (g->merged) {
+        if (g->tile == 4) {
+            transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 4, 1);
+        } else {
+            transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 2, 1);
+        }
+    } else if (g->tile == 4) {
+        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 4, 0);
     } else {
-        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 2);
+        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 2, 0);
     }
 }

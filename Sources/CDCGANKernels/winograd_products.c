@@ -118,10 +118,14 @@ void ck_winograd_multiply_gradient(const ck_winograd_shape *g, int tiles, const 
                                    const float *dm, long dm_plane, float *du, int row_begin, int row_end,
                                    int panel_begin, int panel_end, bool accumulate, bool vector) {
     const long du_plane = ck_winograd_weight_plane(g);
-    const int points = ck_winograd_points(g);
-    for (int p = 0; p < points; p++) {
-        const operand a = {v + p * v_plane + row_begin, 1, g->in_padded};
-        multiply(row_end - row_begin, panel_end - panel_begin, tiles, a, dm + p * dm_plane + (long)panel_begin * tiles * 16,
-                 du + p * du_plane + (long)row_begin * g->out_padded + panel_begin * 16, g->out_padded, accumulate, vector);
+    const int products = ck_winograd_products(g), depth = ck_winograd_depth(g);
+    for (int p = 0; p < products; p++) {
+        // Merged, the four phase pairs' rows of the depth share the point's dm.
+        for (int phase = 0; phase < depth / g->in_padded; phase++) {
+            const int row = phase * g->in_padded + row_begin;
+            const operand a = {v + p * v_plane + row, 1, depth};
+            multiply(row_end - row_begin, panel_end - panel_begin, tiles, a, dm + p * dm_plane + (long)panel_begin * tiles * 16,
+                     du + p * du_plane + (long)row * g->out_padded + panel_begin * 16, g->out_padded, accumulate, vector);
+        }
     }
 }

@@ -210,7 +210,8 @@ enum Winograd {
                                outHeight: Int, outWidth: Int, weightGradient: UnsafeMutablePointer<Float>,
                                workspace: ConvWorkspace) -> ConvolutionPath {
         let policy = workspace.policy
-        let plan = Plan(transposed: transposed, samples: n, inChannels: inChannels, height: height, width: width,
+        // Conv2d's four phase pairs share each point's product gradient, as in the forward.
+        let plan = Plan(transposed: transposed, merged: !transposed, samples: n, inChannels: inChannels, height: height, width: width,
                         outChannels: outChannels, outHeight: outHeight, outWidth: outWidth, policy: policy) { g, tiles in
             // Each thread goes through every tile; blocks of a thread count's share of them keep
             // the threads' transformed inputs and products as small as with blocks split among them.
@@ -251,7 +252,7 @@ enum Winograd {
                     }
                 }
             }
-            Parallelism.forEachChunk(inChannels, costPerItem: plan.products * outChannels) { range in
+            Parallelism.forEachChunk(inChannels, costPerItem: plan.products * plan.depth / plan.inPadded * outChannels) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weight_gradient($0, shared.value.1, shared.value.4, Int32(range.lowerBound), Int32(range.upperBound))
                 }

@@ -86,6 +86,11 @@ enum PathGrid {
                                    kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
     static let upWide = ConvCase(transposed: true, batch: 5, inChannels: 17, outChannels: 11, height: 8, width: 11,
                                  kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: true)
+    /// 10x11 -> 5x5 from three blocks of eight input channels (the last partial) to one panel of
+    /// outputs: the weight gradient's threads split the input channels, each taking its rows of
+    /// the four phase pairs that Conv2d's merged products keep side by side.
+    static let downDeep = ConvCase(transposed: false, batch: 5, inChannels: 19, outChannels: 6, height: 10, width: 11,
+                                   kernel: 4, stride: 2, padding: 1, outputPadding: 0, bias: false)
 
     /// Winograd's forward, input gradient and weight gradient on odd shapes, with each of its
     /// choices forced for both tile sizes: the plain product kernel, chunks of one sample, blocks of 6 tiles (the last
@@ -96,7 +101,7 @@ enum PathGrid {
         for tile in [4, 2] {
             let whole = ConvolutionPath.winograd(samples: 5, chunks: 1, tile: tile)
             let single = ConvolutionPath.winograd(samples: 1, chunks: 5, tile: tile)
-            for c in [down, convT, up, downWide, upWide] {
+            for c in [down, convT, up, downWide, upWide, downDeep] {
                 let name = "\(c.transposed ? "convT" : "conv") winograd F(\(tile),2)"
                 var smallBlocks = winograd(tile: tile, blockBytes: 1)
                 smallBlocks.winogradGradientBlockTiles = 1
