@@ -1,3 +1,5 @@
+import CDCGANKernels
+
 /// Batch normalisation over [N, C, S] (S = H*W for BatchNorm2d, 1 for BatchNorm1d), PyTorch
 /// semantics: training mode normalises with the batch mean and biased variance and moves the
 /// running statistics by `momentum` towards the batch mean and the *unbiased* variance.
@@ -18,18 +20,11 @@ public enum BatchNormKernel {
         let (n, c) = (input.shape[0], input.shape[1]), s = input.count / max(n * c, 1)
         let ptrs = UncheckedSendable((input.pointer, output.pointer, savedMean.pointer, savedInverseStd.pointer,
                                       runningMean.pointer, runningVariance.pointer, gamma?.pointer, beta?.pointer))
+        var layout = ck_channel_layout(samples: n, channels: c, plane: s)
         // Two passes (mean, then squared deviations from it): the variance of large, offset
         // activations stays exact, as E[x^2] - E[x]^2 would not.
-        func sum(_ ch: Int) -> Double {
-            var total = 0.0
-            for i in 0..<n { total += VectorSums.sum(ptrs.value.0 + (i * c + ch) * s, s) }
-            return total
-        }
-        func squares(_ ch: Int, _ mu: Double) -> Double {
-            var total = 0.0
-            for i in 0..<n { total += VectorSums.squaredDeviations(ptrs.value.0 + (i * c + ch) * s, s, from: Float(mu)) }
-            return total
-        }
+        func sum(_ ch: Int) -> Double { ck_channel_sum(&layout, ptrs.value.0, ch) }
+        func squares(_ ch: Int, _ mu: Double) -> Double { ck_channel_squared_deviations(&layout, ptrs.value.0, ch, Float(mu)) }
         func normalize(_ ch: Int, mu: Double, squares: Double, count: Double) {
             let (x, y, mean, invStd, rMean, rVar, g, b) = ptrs.value
             let variance = squares / count
@@ -40,10 +35,7 @@ public enum BatchNormKernel {
             rMean[ch] = (1 - momentum) * rMean[ch] + momentum * Float(mu)
             rVar[ch] = (1 - momentum) * rVar[ch] + momentum * Float(unbiased)
             let scale = Float(inv) * (g?[ch] ?? 1), shift = (b?[ch] ?? 0) - Float(mu) * scale
-            for i in 0..<n {
-                let from = x + (i * c + ch) * s, to = y + (i * c + ch) * s
-                for j in 0..<s { to[j] = from[j] * scale + shift }
-            }
+            ck_channel_linear(&layout, x, scale, nil, 0, shift, y, ch)
         }
         guard let crossProcessSum else {
             let count = Double(n * s)
@@ -108,14 +100,11 @@ public enum BatchNormKernel {
                                       savedInverseStd.pointer, gamma?.pointer, gammaGradient?.pointer, betaGradient?.pointer))
         /// Sum of dy and of dy * xhat over this process's part of the channel; accumulates them
         /// into dbeta and dgamma.
+        var layout = ck_channel_layout(samples: n, channels: c, plane: s)
         func parameterGradients(_ ch: Int) -> (sumGrad: Float, sumGradXhat: Float) {
             let (x, dy, _, mean, invStd, _, dg, db) = ptrs.value
             var gradientSum = 0.0, moment = 0.0
-            for i in 0..<n {
-                let (a, b) = VectorSums.sumAndMoment(dy + (i * c + ch) * s, x + (i * c + ch) * s, s, mean: mean[ch])
-                gradientSum += a
-                moment += b
-            }
+            ck_channel_sum_and_moment(&layout, dy, x, ch, mean[ch], &gradientSum, &moment)
             let sums = (Float(gradientSum), Float(moment) * invStd[ch])
             dg?[ch] += sums.1
             db?[ch] += sums.0
@@ -127,10 +116,9 @@ public enum BatchNormKernel {
             let mu = mean[ch], inv = invStd[ch]
             let scale = (g?[ch] ?? 1) * inv
             let meanGrad = sumGrad / count, meanGradXhat = sumGradXhat / count
-            for i in 0..<n {
-                let xs = x + (i * c + ch) * s, gs = dy + (i * c + ch) * s, out = dx + (i * c + ch) * s
-                for j in 0..<s { out[j] = scale * (gs[j] - meanGrad - (xs[j] - mu) * inv * meanGradXhat) }
-            }
+            // scale (dy - meanGrad - (x - mu) inv meanGradXhat), as a dy + b x + c.
+            let b = -scale * inv * meanGradXhat
+            ck_channel_linear(&layout, dy, scale, x, b, -scale * meanGrad - b * mu, dx, ch)
         }
         guard let crossProcessSum, inputGradient != nil else {
             Parallelism.forEachChunk(c, costPerItem: 3 * n * s) { channels in

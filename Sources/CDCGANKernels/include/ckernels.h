@@ -169,6 +169,26 @@ void ck_winograd_output_gradient(const ck_winograd_shape *shape, const float *dy
 void ck_winograd_weight_gradient(const ck_winograd_shape *shape, const float *du, float *weight_gradient, int in_begin,
                                  int in_end);
 
+/// One channel's place in an NCHW tensor (batchnorm.c): `samples` rows of `plane` floats,
+/// `channels * plane` floats apart.
+typedef struct {
+    long samples, channels, plane;
+} ck_channel_layout;
+
+/// Σ x over channel `channel`.
+double ck_channel_sum(const ck_channel_layout *layout, const float *x, long channel);
+
+/// Σ (x - mean)^2 over channel `channel`.
+double ck_channel_squared_deviations(const ck_channel_layout *layout, const float *x, long channel, float mean);
+
+/// Σ g and Σ g (x - mean) over channel `channel` of g and x.
+void ck_channel_sum_and_moment(const ck_channel_layout *layout, const float *g, const float *x, long channel, float mean,
+                               double *sum, double *moment);
+
+/// out = a u + b v + c over channel `channel` (v NULL: out = a u + c); out may be u or v.
+void ck_channel_linear(const ck_channel_layout *layout, const float *u, float a, const float *v, float b, float c,
+                       float *out, long channel);
+
 /// The activations `ck_activation_forward` and `ck_activation_backward` know.
 typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activation;
 
