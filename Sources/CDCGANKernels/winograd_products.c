@@ -32,6 +32,13 @@ static inline void tile_avx2(const int rows, int depth, operand a, long i, const
                              bool accumulate) {
     __m256 c[6][2];
     for (int r = 0; r < rows; r++) c[r][0] = c[r][1] = _mm256_setzero_ps();
+    // A tile that adds to c (the weight gradient's, after its first block) asks for c's lines
+    // now: they come from the last-level cache (the gradient of the transformed weight is 3-19
+    // MiB) and would otherwise stall the stores after the last step. Measured on Zen 3 with the
+    // weight gradient's shapes: 1.05-1.6 times as fast.
+    if (accumulate) {
+        for (int r = 0; r < rows; r++) _mm_prefetch((const char *)(out + r * ldc), _MM_HINT_T0);
+    }
     const float *row = a.a + i * a.row_stride;
     for (int p = 0; p < depth; p++, row += a.depth_stride) {
         const __m256 b0 = _mm256_loadu_ps(panel + p * 16), b1 = _mm256_loadu_ps(panel + p * 16 + 8);
