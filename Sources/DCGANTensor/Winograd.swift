@@ -202,9 +202,10 @@ enum Winograd {
     ///
     /// The threads split the larger side's channels and go through every block, each making its
     /// own part of the transformed weight's gradient, so that no thread needs a whole copy of it
-    /// (75 MiB at 1024 channels) and no copies are summed; each makes all of the smaller side's
-    /// transform (the input's for Conv2d's wider outputs, the output gradient's for
-    /// ConvTranspose2d's).
+    /// (75 MiB at 1024 channels) and no copies are summed. The smaller side's transform (the
+    /// input's for Conv2d's wider outputs, the output gradient's for ConvTranspose2d's), which
+    /// every thread reads whole, is made once per block, the threads sharing it, before the
+    /// products.
     static func weightGradient(transposed: Bool, input: UnsafePointer<Float>, samples n: Int, inChannels: Int,
                                height: Int, width: Int, outputGradient: UnsafePointer<Float>, outChannels: Int,
                                outHeight: Int, outWidth: Int, weightGradient: UnsafeMutablePointer<Float>,
@@ -232,18 +233,35 @@ enum Winograd {
             let gradient = scratch.weights.get(plan.products * plan.weightPlane)
             let shared = UncheckedSendable((threads, gradient, blocked, outputGradient, weightGradient))
             let outputSize = outChannels * outHeight * outWidth
+            // The smaller side's transform is made once, each thread its share, into thread 0's
+            // buffer, which every thread then reads.
+            let sharedSide = splitsInput ? threads[0].1 : threads[0].0
+            let sharedParts = splitsInput ? plan.outPadded / 8 : plan.inPadded / 8
             plan.forEachChunk(input: input, blocked: blocked) { g, start, tiles in
                 let work = UncheckedSendable(g)
-                Parallelism.forEachPart(parts) { thread, range in
-                    let (threads, gradient, blocked, outputGradient, _) = shared.value
-                    let (v, dm) = threads[thread]
-                    let inBlocks = splitsInput ? range : 0..<plan.inPadded / 8
-                    let panels = splitsInput ? 0..<plan.outPadded / 16 : range
-                    for first in stride(from: 0, to: tiles, by: plan.blockTiles) {
-                        let end = min(tiles, first + plan.blockTiles)
-                        ck_winograd_input(work.value, blocked, v, first, end, Int32(inBlocks.lowerBound), Int32(inBlocks.upperBound))
-                        ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, dm, plan.productPlane, first,
-                                                    end, Int32(panels.lowerBound * 2), Int32(panels.upperBound * 2))
+                for first in stride(from: 0, to: tiles, by: plan.blockTiles) {
+                    let end = min(tiles, first + plan.blockTiles)
+                    Parallelism.forEachPart(sharedParts) { _, blocks in
+                        let (_, _, blocked, outputGradient, _) = shared.value
+                        if splitsInput {
+                            ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, sharedSide, plan.productPlane,
+                                                        first, end, Int32(blocks.lowerBound), Int32(blocks.upperBound))
+                        } else {
+                            ck_winograd_input(work.value, blocked, sharedSide, first, end, Int32(blocks.lowerBound),
+                                              Int32(blocks.upperBound))
+                        }
+                    }
+                    Parallelism.forEachPart(parts) { thread, range in
+                        let (threads, gradient, blocked, outputGradient, _) = shared.value
+                        let inBlocks = splitsInput ? range : 0..<plan.inPadded / 8
+                        let panels = splitsInput ? 0..<plan.outPadded / 16 : range
+                        let v = splitsInput ? threads[thread].0 : sharedSide, dm = splitsInput ? sharedSide : threads[thread].1
+                        if splitsInput {
+                            ck_winograd_input(work.value, blocked, v, first, end, Int32(inBlocks.lowerBound), Int32(inBlocks.upperBound))
+                        } else {
+                            ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, dm, plan.productPlane, first,
+                                                        end, Int32(panels.lowerBound * 2), Int32(panels.upperBound * 2))
+                        }
                         // The first block of the first chunk writes the sum, the later ones add to it.
                         ck_winograd_multiply_gradient(work.value, Int32(end - first), v, plan.inputPlane, dm, plan.productPlane,
                                                       gradient, Int32(inBlocks.lowerBound * 8), Int32(inBlocks.upperBound * 8),
