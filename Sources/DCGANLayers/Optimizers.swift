@@ -41,20 +41,10 @@ public final class Adam: Optimizer {
         let correction1 = 1 - Float(pow(Double(beta1), Double(stepCount)))
         let correction2 = Float((1 - pow(Double(beta2), Double(stepCount))).squareRoot())
         let stepSize = learningRate / correction1
-        let (beta1, beta2, eps, weightDecay) = (self.beta1, self.beta2, self.eps, self.weightDecay)
         for (index, p) in parameters.enumerated() where !p.isFrozen {
-            let tensors = UncheckedSendable((p.value.pointer, p.gradient.pointer, firstMoments[index].pointer,
-                                             secondMoments[index].pointer))
-            // Elementwise and memory-bound: worth both cores for the big weight tensors.
-            Parallelism.forEachChunk(p.value.count, costPerItem: 8) { range in
-                let (w, g, m, v) = tensors.value
-                for i in range {
-                    let grad = g[i] + weightDecay * w[i]
-                    m[i] = beta1 * m[i] + (1 - beta1) * grad
-                    v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                    w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
-                }
-            }
+            AdamKernel.step(weight: p.value, gradient: p.gradient, first: firstMoments[index], second: secondMoments[index],
+                            beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, stepSize: stepSize,
+                            correction2: correction2)
         }
     }
 

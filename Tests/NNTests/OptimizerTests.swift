@@ -50,6 +50,30 @@ import Testing
         expectClose(adam.stateTensors[0].tensor.array, m, tolerance: 1e-6, "first moment")
     }
 
+    /// The same formula over 4099 parameters: the update's vector loop, its tail, and the
+    /// tensor split over two threads at an odd boundary.
+    @Test func adamMatchesPyTorchFormulaOnALongTensor() {
+        let count = 4099, (lr, b1, b2, eps, wd) = (0.01, 0.8, 0.99, 1e-8, 0.05)
+        let start = (0..<count).map { Float(sin(Double($0) * 0.37)) * 2 }
+        let p = Parameter("weight", role: .weight, shape: [count])
+        p.value.assign(from: Tensor(shape: [count], values: start))
+        let adam = Adam([p], learningRate: Float(lr), beta1: Float(b1), beta2: Float(b2), eps: Float(eps), weightDecay: Float(wd))
+        var value = start.map(Double.init), m = [Double](repeating: 0, count: count), v = m
+        for step in 1...3 {
+            let g = (0..<count).map { Float(cos(Double($0 * step) * 0.11)) * Float(step) }
+            p.gradient.assign(from: Tensor(shape: [count], values: g))
+            adam.step()
+            let t = Double(step)
+            for i in 0..<count {
+                let grad = Double(g[i]) + wd * value[i]
+                m[i] = b1 * m[i] + (1 - b1) * grad
+                v[i] = b2 * v[i] + (1 - b2) * grad * grad
+                value[i] -= lr / (1 - pow(b1, t)) * m[i] / (v[i].squareRoot() / (1 - pow(b2, t)).squareRoot() + eps)
+            }
+            expectClose(p.value.array, value, tolerance: 1e-5, "step \(step)")
+        }
+    }
+
     /// The point of bias correction: the first step moves each parameter by lr * g / (|g| + eps),
     /// i.e. by the learning rate against the gradient's sign, whatever the gradient's size.
     @Test func adamFirstStepIsTheLearningRate() {

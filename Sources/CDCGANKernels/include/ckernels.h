@@ -189,6 +189,17 @@ void ck_channel_sum_and_moment(const ck_channel_layout *layout, const float *g, 
 void ck_channel_linear(const ck_channel_layout *layout, const float *u, float a, const float *v, float b, float c,
                        float *out, long channel);
 
+/// One Adam update's constants (optimizers.c): the moments' decay rates, the L2 weight decay
+/// added to the gradient, the step size over the first moment's bias correction, the square root
+/// of the second moment's bias correction, and the denominator's epsilon.
+typedef struct {
+    float beta1, beta2, weight_decay, step_size, correction2, eps;
+} ck_adam;
+
+/// For i < count: g = gradient + weight_decay weight; first and second move towards g and g^2;
+/// weight -= step_size first / (sqrt(second) / correction2 + eps).
+void ck_adam_step(const ck_adam *adam, float *weight, const float *gradient, float *first, float *second, long count);
+
 /// The activations `ck_activation_forward` and `ck_activation_backward` know.
 typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activation;
 
