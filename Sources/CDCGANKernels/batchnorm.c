@@ -88,15 +88,22 @@ void ck_channel_sum_and_moment(const ck_channel_layout *l, const float *g, const
 
 CLONES
 void ck_channel_linear(const ck_channel_layout *l, const float *u, float a, const float *v, float b, float c,
-                       float *out, long channel) {
+                       int activation, float slope, float *out, long channel) {
+    // ReLU is the leaky one with slope 0.
+    const float negative = activation == CK_LEAKY_RELU ? slope : 0;
     for (long n = 0; n < l->samples; n++) {
         const long row = (n * l->channels + channel) * l->plane;
         const float *us = u + row, *vs = v ? v + row : 0;
         float *target = out + row;
         if (v) {
             for (long i = 0; i < l->plane; i++) target[i] = a * us[i] + b * vs[i] + c;
-        } else {
+        } else if (activation < 0) {
             for (long i = 0; i < l->plane; i++) target[i] = a * us[i] + c;
+        } else {
+            for (long i = 0; i < l->plane; i++) {
+                const float value = a * us[i] + c;
+                target[i] = value > 0 ? value : negative * value;
+            }
         }
     }
 }

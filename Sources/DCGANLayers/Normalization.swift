@@ -43,15 +43,20 @@ public final class BatchNorm: Layer {
         (s.count == 2 || s.count == 4) && s[1] == runningMean.count ? s : nil
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, trainingActivation: nil) }
+
+    /// The forward pass; in training mode `trainingActivation` (ReLU or LeakyReLU) is applied to
+    /// the output as it is written (`Sequential` folds an in-place activation after it so).
+    func forward(_ x: Tensor, trainingActivation: ActivationKind?) -> Tensor {
         precondition(outputShape(for: x.shape) != nil, "BatchNorm: input \(x.shape) has not \(runningMean.count) channels")
+        precondition(trainingActivation == nil || isTraining, "BatchNorm applies an activation in training mode only")
         input = x
         let y = output.get(x.shape)
         if isTraining {
             BatchNormKernel.forwardTraining(input: x, gamma: scale?.value, beta: shift?.value, eps: eps, momentum: momentum,
                                             runningMean: runningMean, runningVariance: runningVariance,
                                             savedMean: savedMean, savedInverseStd: savedInverseStd, output: y,
-                                            crossProcessSum: crossProcessSum)
+                                            crossProcessSum: crossProcessSum, activation: trainingActivation)
         } else {
             BatchNormKernel.forwardInference(input: x, gamma: scale?.value, beta: shift?.value, eps: eps,
                                              runningMean: runningMean, runningVariance: runningVariance, output: y)

@@ -31,6 +31,14 @@ public final class Activation: Layer {
         return output
     }
 
+    /// Takes `y`, to which the layer before applied this in-place activation as it wrote it
+    /// (`Sequential`'s training-mode folding), as this forward pass's output.
+    func adoptOutput(_ y: Tensor) -> Tensor {
+        precondition(inPlace, "only an in-place activation can take its input as its output")
+        output = y
+        return y
+    }
+
     public func backward(_ dy: Tensor, inputGradientNeeded: Bool) -> Tensor {
         guard inputGradientNeeded else { return dy }
         let dx = inPlace ? dy : inputGradient.inputGradient(dy.shape, outputGradient: dy)

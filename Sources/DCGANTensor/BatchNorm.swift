@@ -12,11 +12,17 @@ public enum BatchNormKernel {
     /// Training-mode forward. Saves per-channel mean and 1/sqrt(var+eps) for the backward pass.
     /// With `crossProcessSum` the statistics are those of the batch split over all processes
     /// (two reductions: the sums, then the squared deviations from the global mean, so the
-    /// variance keeps the two-pass accuracy); without it, those of `input` alone.
+    /// variance keeps the two-pass accuracy); without it, those of `input` alone. `activation`
+    /// (ReLU or LeakyReLU) is applied to the output as it is written, saving the activation a
+    /// pass of its own.
     public static func forwardTraining(input: Tensor, gamma: Tensor?, beta: Tensor?, eps: Float, momentum: Float,
                                        runningMean: Tensor, runningVariance: Tensor,
                                        savedMean: Tensor, savedInverseStd: Tensor, output: Tensor,
-                                       crossProcessSum: CrossProcessSum? = nil) {
+                                       crossProcessSum: CrossProcessSum? = nil, activation: ActivationKind? = nil) {
+        let (fold, slope): (Int32, Float) = activation.map { kind in
+            guard let folded = kind.foldedKernel else { preconditionFailure("BatchNorm applies only ReLU or LeakyReLU, not \(kind)") }
+            return folded
+        } ?? (-1, 0)
         let (n, c) = (input.shape[0], input.shape[1]), s = input.count / max(n * c, 1)
         let ptrs = UncheckedSendable((input.pointer, output.pointer, savedMean.pointer, savedInverseStd.pointer,
                                       runningMean.pointer, runningVariance.pointer, gamma?.pointer, beta?.pointer))
@@ -35,7 +41,7 @@ public enum BatchNormKernel {
             rMean[ch] = (1 - momentum) * rMean[ch] + momentum * Float(mu)
             rVar[ch] = (1 - momentum) * rVar[ch] + momentum * Float(unbiased)
             let scale = Float(inv) * (g?[ch] ?? 1), shift = (b?[ch] ?? 0) - Float(mu) * scale
-            ck_channel_linear(&layout, x, scale, nil, 0, shift, y, ch)
+            ck_channel_linear(&layout, x, scale, nil, 0, shift, fold, slope, y, ch)
         }
         guard let crossProcessSum else {
             let count = Double(n * s)
@@ -118,7 +124,7 @@ public enum BatchNormKernel {
             let meanGrad = sumGrad / count, meanGradXhat = sumGradXhat / count
             // scale (dy - meanGrad - (x - mu) inv meanGradXhat), as a dy + b x + c.
             let b = -scale * inv * meanGradXhat
-            ck_channel_linear(&layout, dy, scale, x, b, -scale * meanGrad - b * mu, dx, ch)
+            ck_channel_linear(&layout, dy, scale, x, b, -scale * meanGrad - b * mu, -1, 0, dx, ch)
         }
         guard let crossProcessSum, inputGradient != nil else {
             Parallelism.forEachChunk(c, costPerItem: 3 * n * s) { channels in

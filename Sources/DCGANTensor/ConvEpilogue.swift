@@ -14,10 +14,7 @@ public struct ConvEpilogue: Sendable {
     /// An epilogue over `scale.count` channels; nil when `activation` is neither ReLU nor LeakyReLU.
     public init?(scale: [Float], shift: [Float], activation: ActivationKind?) {
         precondition(scale.count == shift.count, "an epilogue needs one scale and one shift per channel")
-        switch activation {
-        case nil, .relu?, .leakyReLU?: break
-        default: return nil
-        }
+        if let activation, activation.foldedKernel == nil { return nil }
         (self.scale, self.shift, self.activation) = (scale, shift, activation)
     }
 
@@ -32,11 +29,7 @@ public struct ConvEpilogue: Sendable {
         let shift = bias.map { b in epilogue.shift.indices.map { epilogue.shift[$0] + epilogue.scale[$0] * b[$0] } } ?? epilogue.shift
         return epilogue.scale.withUnsafeBufferPointer { scale in
             shift.withUnsafeBufferPointer { shift in
-                let (kind, slope): (Int32, Float) = switch epilogue.activation {
-                case .relu?: (Int32(CK_RELU.rawValue), 0)
-                case .leakyReLU(let slope)?: (Int32(CK_LEAKY_RELU.rawValue), slope)
-                default: (-1, 0)
-                }
+                let (kind, slope) = epilogue.activation?.foldedKernel ?? (-1, 0)
                 var description = ck_epilogue(scale: scale.baseAddress, shift: shift.baseAddress, activation: kind, slope: slope)
                 return body(&description)
             }
@@ -52,6 +45,22 @@ public struct ConvEpilogue: Sendable {
             Parallelism.forEachChunk(items, costPerItem: plane) { range in
                 ck_epilogue_apply(shared.value.0, shared.value.1, channels, plane, range.lowerBound, range.upperBound)
             }
+        }
+    }
+}
+
+extension ActivationKind {
+    /// ReLU and LeakyReLU, which the pass that writes their input can apply as it writes: a
+    /// convolution's epilogue (`ConvEpilogue`) or BatchNorm's training forward.
+    public var foldsIntoPrecedingPass: Bool { foldedKernel != nil }
+
+    /// The C kernels' code and slope of an activation that a pass writing its input can apply
+    /// as it writes (`ck_epilogue`, `ck_channel_linear`): ReLU and LeakyReLU; nil for the others.
+    var foldedKernel: (kind: Int32, slope: Float)? {
+        switch self {
+        case .relu: (Int32(CK_RELU.rawValue), 0)
+        case .leakyReLU(let slope): (Int32(CK_LEAKY_RELU.rawValue), slope)
+        default: nil
         }
     }
 }

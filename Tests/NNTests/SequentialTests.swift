@@ -120,6 +120,31 @@ import Testing
         #expect(net.gradients.capacity == 2 * 432)
     }
 
+    /// In training mode a BatchNorm followed by an in-place ReLU or LeakyReLU applies the
+    /// activation as it writes (one pass fewer): outputs, gradients and running statistics are
+    /// exactly those of the same network with activations that are not in place (which never
+    /// fold), and an in-place ELU after a BatchNorm stays on its own.
+    @Test func trainingForwardFoldsTheActivationIntoBatchNorm() {
+        func network(inPlace: Bool) -> Sequential {
+            let net = Sequential([
+                Conv2d(4, 6, kernel: 3, padding: 1), BatchNorm(6), Activation(.leakyReLU(slope: 0.2), inPlace: inPlace),
+                Conv2d(6, 5, kernel: 3, padding: 1), BatchNorm(5), Activation(.relu, inPlace: inPlace),
+                Conv2d(5, 3, kernel: 3, padding: 1), BatchNorm(3), Activation(.elu(alpha: 1), inPlace: inPlace),
+            ])
+            randomizeParameters(of: net, seed: 60)
+            return net
+        }
+        let (folded, plain) = (network(inPlace: true), network(inPlace: false))
+        let x = randomTensor([3, 4, 7, 5], seed: 61), dy = randomTensor([3, 3, 7, 5], seed: 62)
+        let y = folded.forward(x).copy()
+        expectIdentical(y.array, plain.forward(x).array, "output")
+        expectIdentical(folded.backward(dy.copy(), inputGradientNeeded: true).array,
+                        plain.backward(dy.copy(), inputGradientNeeded: true).array, "input gradient")
+        for (a, b) in zip(folded.parameters, plain.parameters) { expectIdentical(a.gradient.array, b.gradient.array, a.name) }
+        for (a, b) in zip(folded.buffers, plain.buffers) { expectIdentical(a.tensor.array, b.tensor.array, a.name) }
+        #expect(y.array.contains { $0 < 0 } && y.array.contains { $0 > 0 }, "the ELU's output has both signs")
+    }
+
     /// `infer` folds each convolution + evaluation-mode BatchNorm + in-place ReLU or LeakyReLU
     /// into one pass and gives what `forward` gives: Winograd-path layers (kernel 4, stride 2,
     /// padding 1, 16 channels or more) with and without a bias, a column-path one, and a tanh

@@ -185,9 +185,6 @@ double ck_channel_squared_deviations(const ck_channel_layout *layout, const floa
 void ck_channel_sum_and_moment(const ck_channel_layout *layout, const float *g, const float *x, long channel, float mean,
                                double *sum, double *moment);
 
-/// out = a u + b v + c over channel `channel` (v NULL: out = a u + c); out may be u or v.
-void ck_channel_linear(const ck_channel_layout *layout, const float *u, float a, const float *v, float b, float c,
-                       float *out, long channel);
 
 /// One Adam update's constants (optimizers.c): the moments' decay rates, the L2 weight decay
 /// added to the gradient, the step size over the first moment's bias correction, the square root
@@ -202,6 +199,11 @@ void ck_adam_step(const ck_adam *adam, float *weight, const float *gradient, flo
 
 /// The activations `ck_activation_forward` and `ck_activation_backward` know.
 typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activation;
+
+/// out = a u + b v + c over channel `channel`; with v NULL, out = activation(a u + c), where
+/// `activation` is CK_RELU, CK_LEAKY_RELU (slope `slope`) or -1 for none. out may be u or v.
+void ck_channel_linear(const ck_channel_layout *layout, const float *u, float a, const float *v, float b, float c,
+                       int activation, float slope, float *out, long channel);
 
 /// 1 / (1 + e^-x) without overflow for large |x|.
 static inline float ck_stable_sigmoid(float x) {
