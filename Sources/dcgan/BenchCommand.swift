@@ -91,7 +91,7 @@ struct BenchCommand: ParsableCommand {
         let gflops = flop * Double(count) / elapsed / 1e9
         let result: [String: Any] = [
             "tool": "swift-dcgan", "mode": mode, "image_size": model.imageSize, "channels": model.channels, "batch": batchSize,
-            "threads": threadOptions.threads, "iters": count, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
+            "threads": threadOptions.threads, "iters": count, "warmup": warmup, "seconds": elapsed, "s_per_iter": elapsed / Double(count),
             "img_per_s": Double(batchSize * count) / elapsed, "gflop_per_iter": flop / 1e9,
             "gflops": gflops, "peak_rss_mib": rss, "peak_gflops": peak, "share_of_peak": peak > 0 ? gflops / peak : 0,
             "estimate_mib": (baseline + estimate.total) / 1048576, "processes": communicator.size,
