@@ -29,18 +29,18 @@ static inline __attribute__((always_inline)) double lanes_total(const wide *v) {
 // Σ over the channel of (x - center) or, with `square`, of (x - center)^2; with `g`, of g and
 // of g (x - center) (`second` gets the latter). A constant at every call, so each use is its
 // own loop.
-static inline __attribute__((always_inline)) void channel_sums(const ck_channel_layout *l, const float *g,
+static inline __attribute__((always_inline)) void channel_sums(ck_channel_layout l, const float *g,
                                                                const float *x, long channel, float center,
                                                                const int square, double *first, double *second) {
     const lanes c = (lanes){0} + center;
     wide a = {0}, b = {0};
     double tail_a = 0, tail_b = 0;
-    for (long n = 0; n < l->samples; n++) {
-        const long row = (n * l->channels + channel) * l->plane;
+    for (long n = 0; n < l.samples; n++) {
+        const long row = (n * l.channels + channel) * l.plane;
         const float *xs = x + row, *gs = g ? g + row : 0;
         lanes sa = {0}, sb = {0};
         long i = 0;
-        for (; i + 8 <= l->plane; i += 8) {
+        for (; i + 8 <= l.plane; i += 8) {
             const lanes d = *(const lanes *)(xs + i) - c;
             if (g) {
                 const lanes gv = *(const lanes *)(gs + i);
@@ -52,7 +52,7 @@ static inline __attribute__((always_inline)) void channel_sums(const ck_channel_
         }
         widen_into(&a, &sa);
         if (g) widen_into(&b, &sb);
-        for (; i < l->plane; i++) {
+        for (; i < l.plane; i++) {
             const double d = (double)xs[i] - center;
             if (g) {
                 tail_a += gs[i];
@@ -67,40 +67,40 @@ static inline __attribute__((always_inline)) void channel_sums(const ck_channel_
 }
 
 CLONES
-double ck_channel_sum(const ck_channel_layout *l, const float *x, long channel) {
+double ck_channel_sum(ck_channel_layout l, const float *x, long channel) {
     double sum;
     channel_sums(l, 0, x, channel, 0, 0, &sum, 0);
     return sum;
 }
 
 CLONES
-double ck_channel_squared_deviations(const ck_channel_layout *l, const float *x, long channel, float mean) {
+double ck_channel_squared_deviations(ck_channel_layout l, const float *x, long channel, float mean) {
     double squares;
     channel_sums(l, 0, x, channel, mean, 1, &squares, 0);
     return squares;
 }
 
 CLONES
-void ck_channel_sum_and_moment(const ck_channel_layout *l, const float *g, const float *x, long channel, float mean,
+void ck_channel_sum_and_moment(ck_channel_layout l, const float *g, const float *x, long channel, float mean,
                                double *sum, double *moment) {
     channel_sums(l, g, x, channel, mean, 0, sum, moment);
 }
 
 CLONES
-void ck_channel_linear(const ck_channel_layout *l, const float *u, float a, const float *v, float b, float c,
+void ck_channel_linear(ck_channel_layout l, const float *u, float a, const float *v, float b, float c,
                        int activation, float slope, float *out, long channel) {
     // ReLU is the leaky one with slope 0.
     const float negative = activation == CK_LEAKY_RELU ? slope : 0;
-    for (long n = 0; n < l->samples; n++) {
-        const long row = (n * l->channels + channel) * l->plane;
+    for (long n = 0; n < l.samples; n++) {
+        const long row = (n * l.channels + channel) * l.plane;
         const float *us = u + row, *vs = v ? v + row : 0;
         float *target = out + row;
         if (v) {
-            for (long i = 0; i < l->plane; i++) target[i] = a * us[i] + b * vs[i] + c;
+            for (long i = 0; i < l.plane; i++) target[i] = a * us[i] + b * vs[i] + c;
         } else if (activation < 0) {
-            for (long i = 0; i < l->plane; i++) target[i] = a * us[i] + c;
+            for (long i = 0; i < l.plane; i++) target[i] = a * us[i] + c;
         } else {
-            for (long i = 0; i < l->plane; i++) {
+            for (long i = 0; i < l.plane; i++) {
                 const float value = a * us[i] + c;
                 target[i] = value > 0 ? value : negative * value;
             }

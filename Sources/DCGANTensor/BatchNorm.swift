@@ -26,11 +26,11 @@ public enum BatchNormKernel {
         let (n, c) = (input.shape[0], input.shape[1]), s = input.count / max(n * c, 1)
         let ptrs = UncheckedSendable((input.pointer, output.pointer, savedMean.pointer, savedInverseStd.pointer,
                                       runningMean.pointer, runningVariance.pointer, gamma?.pointer, beta?.pointer))
-        var layout = ck_channel_layout(samples: n, channels: c, plane: s)
+        let layout = ck_channel_layout(samples: n, channels: c, plane: s)
         // Two passes (mean, then squared deviations from it): the variance of large, offset
         // activations stays exact, as E[x^2] - E[x]^2 would not.
-        func sum(_ ch: Int) -> Double { ck_channel_sum(&layout, ptrs.value.0, ch) }
-        func squares(_ ch: Int, _ mu: Double) -> Double { ck_channel_squared_deviations(&layout, ptrs.value.0, ch, Float(mu)) }
+        func sum(_ ch: Int) -> Double { ck_channel_sum(layout, ptrs.value.0, ch) }
+        func squares(_ ch: Int, _ mu: Double) -> Double { ck_channel_squared_deviations(layout, ptrs.value.0, ch, Float(mu)) }
         func normalize(_ ch: Int, mu: Double, squares: Double, count: Double) {
             let (x, y, mean, invStd, rMean, rVar, g, b) = ptrs.value
             let variance = squares / count
@@ -41,7 +41,7 @@ public enum BatchNormKernel {
             rMean[ch] = (1 - momentum) * rMean[ch] + momentum * Float(mu)
             rVar[ch] = (1 - momentum) * rVar[ch] + momentum * Float(unbiased)
             let scale = Float(inv) * (g?[ch] ?? 1), shift = (b?[ch] ?? 0) - Float(mu) * scale
-            ck_channel_linear(&layout, x, scale, nil, 0, shift, fold, slope, y, ch)
+            ck_channel_linear(layout, x, scale, nil, 0, shift, fold, slope, y, ch)
         }
         guard let crossProcessSum else {
             let count = Double(n * s)
@@ -106,11 +106,11 @@ public enum BatchNormKernel {
                                       savedInverseStd.pointer, gamma?.pointer, gammaGradient?.pointer, betaGradient?.pointer))
         /// Sum of dy and of dy * xhat over this process's part of the channel; accumulates them
         /// into dbeta and dgamma.
-        var layout = ck_channel_layout(samples: n, channels: c, plane: s)
+        let layout = ck_channel_layout(samples: n, channels: c, plane: s)
         func parameterGradients(_ ch: Int) -> (sumGrad: Float, sumGradXhat: Float) {
             let (x, dy, _, mean, invStd, _, dg, db) = ptrs.value
             var gradientSum = 0.0, moment = 0.0
-            ck_channel_sum_and_moment(&layout, dy, x, ch, mean[ch], &gradientSum, &moment)
+            ck_channel_sum_and_moment(layout, dy, x, ch, mean[ch], &gradientSum, &moment)
             let sums = (Float(gradientSum), Float(moment) * invStd[ch])
             dg?[ch] += sums.1
             db?[ch] += sums.0
@@ -124,7 +124,7 @@ public enum BatchNormKernel {
             let meanGrad = sumGrad / count, meanGradXhat = sumGradXhat / count
             // scale (dy - meanGrad - (x - mu) inv meanGradXhat), as a dy + b x + c.
             let b = -scale * inv * meanGradXhat
-            ck_channel_linear(&layout, dy, scale, x, b, -scale * meanGrad - b * mu, -1, 0, dx, ch)
+            ck_channel_linear(layout, dy, scale, x, b, -scale * meanGrad - b * mu, -1, 0, dx, ch)
         }
         guard let crossProcessSum, inputGradient != nil else {
             Parallelism.forEachChunk(c, costPerItem: 3 * n * s) { channels in

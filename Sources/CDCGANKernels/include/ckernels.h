@@ -176,13 +176,13 @@ typedef struct {
 } ck_channel_layout;
 
 /// Σ x over channel `channel`.
-double ck_channel_sum(const ck_channel_layout *layout, const float *x, long channel);
+double ck_channel_sum(ck_channel_layout layout, const float *x, long channel);
 
 /// Σ (x - mean)^2 over channel `channel`.
-double ck_channel_squared_deviations(const ck_channel_layout *layout, const float *x, long channel, float mean);
+double ck_channel_squared_deviations(ck_channel_layout layout, const float *x, long channel, float mean);
 
 /// Σ g and Σ g (x - mean) over channel `channel` of g and x.
-void ck_channel_sum_and_moment(const ck_channel_layout *layout, const float *g, const float *x, long channel, float mean,
+void ck_channel_sum_and_moment(ck_channel_layout layout, const float *g, const float *x, long channel, float mean,
                                double *sum, double *moment);
 
 
@@ -202,7 +202,7 @@ typedef enum { CK_RELU, CK_LEAKY_RELU, CK_ELU, CK_TANH, CK_SIGMOID } ck_activati
 
 /// out = a u + b v + c over channel `channel`; with v NULL, out = activation(a u + c), where
 /// `activation` is CK_RELU, CK_LEAKY_RELU (slope `slope`) or -1 for none. out may be u or v.
-void ck_channel_linear(const ck_channel_layout *layout, const float *u, float a, const float *v, float b, float c,
+void ck_channel_linear(ck_channel_layout layout, const float *u, float a, const float *v, float b, float c,
                        int activation, float slope, float *out, long channel);
 
 /// 1 / (1 + e^-x) without overflow for large |x|.
