@@ -34,6 +34,27 @@ static const int down_taps[2][2] = {{0, 2}, {1, 3}};
 // arithmetic folds.
 #define INLINE static inline __attribute__((always_inline))
 
+// Runs CALL(tile, transposed, merged) with the shape's tile size, direction and merging as
+// constants, so that each combination is its own copy of the inlined loops.
+#define WITH_CONSTANTS(g, CALL)              \
+    do {                                     \
+        if ((g)->tile == 4) {                \
+            if ((g)->transposed) {           \
+                CALL(4, 1, 0);               \
+            } else if ((g)->merged) {        \
+                CALL(4, 0, 1);               \
+            } else {                         \
+                CALL(4, 0, 0);               \
+            }                                \
+        } else if ((g)->transposed) {        \
+            CALL(2, 1, 0);                   \
+        } else if ((g)->merged) {            \
+            CALL(2, 0, 1);                   \
+        } else {                             \
+            CALL(2, 0, 0);                   \
+        }                                    \
+    } while (0)
+
 // The patch position of phase `phase`'s input j (of T + 1) for a tile, relative to the patch
 // origin (the tile's first input row or column minus one).
 INLINE int patch_row(const int transposed, int phase, int j) {
@@ -252,17 +273,9 @@ INLINE void transform_weights(const ck_winograd_shape *g, const float *weight, f
 
 CLONES
 void ck_winograd_weights(const ck_winograd_shape *g, const float *weight, float *u, int panel_begin, int panel_end) {
-    if (g->merged) {
-        if (g->tile == 4) {
-            transform_weights(g, weight, u, panel_begin, panel_end, 4, 1);
-        } else {
-            transform_weights(g, weight, u, panel_begin, panel_end, 2, 1);
-        }
-    } else if (g->tile == 4) {
-        transform_weights(g, weight, u, panel_begin, panel_end, 4, 0);
-    } else {
-        transform_weights(g, weight, u, panel_begin, panel_end, 2, 0);
-    }
+#define TRANSFORM(tile, transposed, merged) transform_weights(g, weight, u, panel_begin, panel_end, tile, merged)
+    WITH_CONSTANTS(g, TRANSFORM);
+#undef TRANSFORM
 }
 
 CLONES
@@ -345,21 +358,10 @@ INLINE void transform_input(const ck_winograd_shape *g, const float *blocked, fl
 CLONES
 void ck_winograd_input(const ck_winograd_shape *g, const float *blocked, float *v, long tile_begin, long tile_end,
                        int block_begin, int block_end) {
-    if (g->tile == 4) {
-        if (g->transposed) {
-            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 1, 0);
-        } else if (g->merged) {
-            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 0, 1);
-        } else {
-            transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 4, 0, 0);
-        }
-    } else if (g->transposed) {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 1, 0);
-    } else if (g->merged) {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 0, 1);
-    } else {
-        transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, 2, 0, 0);
-    }
+#define TRANSFORM(tile, transposed, merged) \
+    transform_input(g, blocked, v, tile_begin, tile_end, block_begin, block_end, tile, transposed, merged)
+    WITH_CONSTANTS(g, TRANSFORM);
+#undef TRANSFORM
 }
 
 // Rows of eight outputs for eight channels: out[a][x] is row a of a run of tiles side by side,
@@ -470,21 +472,9 @@ INLINE void transform_output(const ck_winograd_shape *g, const float *m, const c
 CLONES
 void ck_winograd_output(const ck_winograd_shape *g, const float *m, const ck_epilogue *epilogue, float *output,
                         long tile_begin, long tile_end) {
-    if (g->tile == 4) {
-        if (g->transposed) {
-            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 1, 0);
-        } else if (g->merged) {
-            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 0, 1);
-        } else {
-            transform_output(g, m, epilogue, output, tile_begin, tile_end, 4, 0, 0);
-        }
-    } else if (g->transposed) {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 1, 0);
-    } else if (g->merged) {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 0, 1);
-    } else {
-        transform_output(g, m, epilogue, output, tile_begin, tile_end, 2, 0, 0);
-    }
+#define TRANSFORM(tile, transposed, merged) transform_output(g, m, epilogue, output, tile_begin, tile_end, tile, transposed, merged)
+    WITH_CONSTANTS(g, TRANSFORM);
+#undef TRANSFORM
 }
 
 // The adjoint of the output transform: the output gradient of each tile to the gradients of
@@ -555,21 +545,10 @@ INLINE void transform_output_gradient(const ck_winograd_shape *g, const float *d
 CLONES
 void ck_winograd_output_gradient(const ck_winograd_shape *g, const float *dy, float *dm, long dm_plane,
                                  long tile_begin, long tile_end, int block_begin, int block_end) {
-    if (g->tile == 4) {
-        if (g->transposed) {
-            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 1, 0);
-        } else if (g->merged) {
-            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 0, 1);
-        } else {
-            transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 4, 0, 0);
-        }
-    } else if (g->transposed) {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 1, 0);
-    } else if (g->merged) {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 0, 1);
-    } else {
-        transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, 2, 0, 0);
-    }
+#define TRANSFORM(tile, transposed, merged) \
+    transform_output_gradient(g, dy, dm, dm_plane, tile_begin, tile_end, block_begin, block_end, tile, transposed, merged)
+    WITH_CONSTANTS(g, TRANSFORM);
+#undef TRANSFORM
 }
 
 // The adjoint of the weight transform: a phase pair's taps get G^T du G, for eight output
@@ -612,15 +591,7 @@ INLINE void transform_weight_gradient(const ck_winograd_shape *g, const float *d
 CLONES
 void ck_winograd_weight_gradient(const ck_winograd_shape *g, const float *du, float *weight_gradient, int in_begin,
                                  int in_end) {
-    if (g->merged) {
-        if (g->tile == 4) {
-            transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 4, 1);
-        } else {
-            transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 2, 1);
-        }
-    } else if (g->tile == 4) {
-        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 4, 0);
-    } else {
-        transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, 2, 0);
-    }
+#define TRANSFORM(tile, transposed, merged) transform_weight_gradient(g, du, weight_gradient, in_begin, in_end, tile, merged)
+    WITH_CONSTANTS(g, TRANSFORM);
+#undef TRANSFORM
 }

@@ -87,6 +87,8 @@ enum Winograd {
             self.blockTiles = blockTiles(one, chunk * tilesPerSample)
         }
 
+        /// Transformed points per tile (36 or 100), whichever way the products group them.
+        var points: Int { withUnsafePointer(to: one) { Int(ck_winograd_points($0)) } }
         /// Matrix products per tile, and so planes of the transformed input, weight and products.
         var products: Int { withUnsafePointer(to: one) { Int(ck_winograd_products($0)) } }
         var inPadded: Int { Int(one.in_padded) }
@@ -241,26 +243,30 @@ enum Winograd {
                 let work = UncheckedSendable(g)
                 for first in stride(from: 0, to: tiles, by: plan.blockTiles) {
                     let end = min(tiles, first + plan.blockTiles)
+                    let (threads, gradient, blocked, outputGradient, _) = shared.value
+                    // Blocks of eight channels of the transformed input or of the products' gradients.
+                    func transformInput(into v: UnsafeMutablePointer<Float>, blocks: Range<Int>) {
+                        ck_winograd_input(work.value, blocked, v, first, end, Int32(blocks.lowerBound), Int32(blocks.upperBound))
+                    }
+                    func transformOutputGradient(into dm: UnsafeMutablePointer<Float>, blocks: Range<Int>) {
+                        ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, dm, plan.productPlane, first, end,
+                                                    Int32(blocks.lowerBound), Int32(blocks.upperBound))
+                    }
                     Parallelism.forEachPart(sharedParts) { _, blocks in
-                        let (_, _, blocked, outputGradient, _) = shared.value
                         if splitsInput {
-                            ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, sharedSide, plan.productPlane,
-                                                        first, end, Int32(blocks.lowerBound), Int32(blocks.upperBound))
+                            transformOutputGradient(into: sharedSide, blocks: blocks)
                         } else {
-                            ck_winograd_input(work.value, blocked, sharedSide, first, end, Int32(blocks.lowerBound),
-                                              Int32(blocks.upperBound))
+                            transformInput(into: sharedSide, blocks: blocks)
                         }
                     }
                     Parallelism.forEachPart(parts) { thread, range in
-                        let (threads, gradient, blocked, outputGradient, _) = shared.value
                         let inBlocks = splitsInput ? range : 0..<plan.inPadded / 8
                         let panels = splitsInput ? 0..<plan.outPadded / 16 : range
                         let v = splitsInput ? threads[thread].0 : sharedSide, dm = splitsInput ? sharedSide : threads[thread].1
                         if splitsInput {
-                            ck_winograd_input(work.value, blocked, v, first, end, Int32(inBlocks.lowerBound), Int32(inBlocks.upperBound))
+                            transformInput(into: v, blocks: inBlocks)
                         } else {
-                            ck_winograd_output_gradient(work.value, outputGradient + start * outputSize, dm, plan.productPlane, first,
-                                                        end, Int32(panels.lowerBound * 2), Int32(panels.upperBound * 2))
+                            transformOutputGradient(into: dm, blocks: panels.lowerBound * 2..<panels.upperBound * 2)
                         }
                         // The first block of the first chunk writes the sum, the later ones add to it.
                         ck_winograd_multiply_gradient(work.value, Int32(end - first), v, plan.inputPlane, dm, plan.productPlane,
@@ -270,7 +276,7 @@ enum Winograd {
                     }
                 }
             }
-            Parallelism.forEachChunk(inChannels, costPerItem: plan.products * plan.depth / plan.inPadded * outChannels) { range in
+            Parallelism.forEachChunk(inChannels, costPerItem: plan.points * outChannels) { range in
                 withUnsafePointer(to: plan.one) {
                     ck_winograd_weight_gradient($0, shared.value.1, shared.value.4, Int32(range.lowerBound), Int32(range.upperBound))
                 }
