@@ -36,23 +36,23 @@ static const int down_taps[2][2] = {{0, 2}, {1, 3}};
 
 // Runs CALL(tile, transposed, merged) with the shape's tile size, direction and merging as
 // constants, so that each combination is its own copy of the inlined loops.
-#define WITH_CONSTANTS(g, CALL)              \
-    do {                                     \
-        if ((g)->tile == 4) {                \
-            if ((g)->transposed) {           \
-                CALL(4, 1, 0);               \
-            } else if ((g)->merged) {        \
-                CALL(4, 0, 1);               \
-            } else {                         \
-                CALL(4, 0, 0);               \
-            }                                \
-        } else if ((g)->transposed) {        \
-            CALL(2, 1, 0);                   \
-        } else if ((g)->merged) {            \
-            CALL(2, 0, 1);                   \
-        } else {                             \
-            CALL(2, 0, 0);                   \
-        }                                    \
+#define WITH_DIRECTION(g, CALL, tile) \
+    do {                              \
+        if ((g)->transposed) {        \
+            CALL(tile, 1, 0);         \
+        } else if ((g)->merged) {     \
+            CALL(tile, 0, 1);         \
+        } else {                      \
+            CALL(tile, 0, 0);         \
+        }                             \
+    } while (0)
+#define WITH_CONSTANTS(g, CALL)            \
+    do {                                   \
+        if ((g)->tile == 4) {              \
+            WITH_DIRECTION(g, CALL, 4);    \
+        } else {                           \
+            WITH_DIRECTION(g, CALL, 2);    \
+        }                                  \
     } while (0)
 
 // The patch position of phase `phase`'s input j (of T + 1) for a tile, relative to the patch
